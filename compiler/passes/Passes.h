@@ -1,0 +1,52 @@
+//===- compiler/passes/Passes.h - Every compiler pass -----------*- C++ -*-===//
+///
+/// \file
+/// One entry function per pass; each lives in its own file. Run order:
+/// unrollRecurrence -> buildForward -> autodiff -> (GPU path: fusion,
+/// memory plan, lowering).
+///
+//===----------------------------------------------------------------------===//
+#ifndef HYBC_COMPILER_PASSES_PASSES_H
+#define HYBC_COMPILER_PASSES_PASSES_H
+
+#include "ir/Graph.h"
+#include "ir/Model.h"
+
+#include "llvm/Support/Error.h"
+
+#include <memory>
+
+namespace hybc {
+
+/// Unrolls depth recurrence into the virtual layer sequence and assigns
+/// U-Net skips. Example (seed PR #1607, 8 layers, recurrence 3..4 x2):
+///   inactive: [0,1,2,3,4,5,6,7]
+///   active:   [0,1,2,3,4,3,4,3,4,5,6,7], encoder = first 6.
+/// Repeated entries name the same physical layer, hence the same Params.
+ir::VirtualSchedule unrollRecurrence(const ir::Model &M, bool Active);
+
+/// Options of the forward graph.
+struct ForwardOptions {
+  int64_t Batch = 1, Time = 1;
+  bool RecurrenceActive = false;
+  bool QatActive = false; ///< Fake-quantise matrices > ScalarKeep elements.
+  bool PerTokenLoss = false; ///< Output nll[B,T] instead of the mean.
+};
+
+/// Builds the forward graph (ids -> mean cross-entropy) of a model for one
+/// micro-batch shape. Example: baseline_gpt.hyb at B=1,T=8 gives
+///   %0 = input "ids"; %1 = param @tok_emb.weight; %2 = embedding(%0, %1);
+///   %3 = rms_norm(%2) {eps=1.1920929e-07}; ... ; lm_loss(...) {softcap=30}
+std::unique_ptr<ir::Graph> buildForward(const ir::Model &M,
+                                        const ForwardOptions &O);
+
+/// Appends the backward graph of G (reverse-mode over every op) and fills
+/// G.ParamGrads with one gradient per Param (summed over every virtual use).
+/// Params with no use get no entry. Example: `%9 = rms_norm(%8)` gives
+/// `%40 = rms_norm_bwd(%39, %8)`; a value used twice gets `add` of both
+/// contributions. Scale multiplies the loss gradient (1/grad_accum).
+llvm::Error autodiff(ir::Graph &G, double Scale);
+
+} // namespace hybc
+
+#endif // HYBC_COMPILER_PASSES_PASSES_H
