@@ -28,7 +28,7 @@ llvm::Expected<std::string> stepIr(const Model &M, bool Recurrence) {
   O.RecurrenceActive = Recurrence;
   auto G = buildForward(M, O);
   if (llvm::Error E = autodiff(*G, 1.0 / static_cast<double>(T.GradAccum)))
-    return std::move(E);
+    return E;
   std::string S;
   llvm::raw_string_ostream OS(S);
   OS << "# hybc IR of " << M.S.Path << " (recurrence "
@@ -86,7 +86,7 @@ llvm::Error hybc::runCompile(llvm::ArrayRef<llvm::StringRef> Args,
                   .str());
     llvm::SmallString<256> Path(OutDir);
     llvm::sys::path::append(Path, R ? "train_step.recur.hir" : "train_step.hir");
-    if (llvm::Error E = writeFileAtomic(Path, *Text))
+    if (llvm::Error E = data::writeFileAtomic(Path, *Text))
       return E;
     OS << "wrote " << Path << "\n";
   }

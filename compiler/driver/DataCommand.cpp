@@ -4,9 +4,9 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/driver/Driver.h"
+#include "runtime/data/DataCommands.h"
 
 llvm::Error runDataCommandDriver(llvm::ArrayRef<llvm::StringRef> Args,
                                  llvm::raw_ostream &OS) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                 "data: not available in this build yet");
+  return hybc::data::runDataCommand(Args, OS);
 }

@@ -40,7 +40,7 @@ public:
 
   void bindParam(const ir::Param &P, const T *Data);
   void bindInput(llvm::StringRef Name, const int32_t *Data);
-  /// Runs every op; fails on an unbound param/input or a non-finite loss.
+  /// Runs every op; fails on an unbound param or input.
   llvm::Error run();
 
   /// Scalar loss (mean nll) computed in double.

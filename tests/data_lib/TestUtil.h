@@ -1,0 +1,106 @@
+//===- tests/data_lib/TestUtil.h - Helpers for runtime_data_tests -*- C++ -*-===//
+//
+/// \file
+/// Temporary directories, repository paths and error matchers shared by the
+/// hybc_runtime_data unit tests.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HYBC_TESTS_DATA_LIB_TESTUTIL_H
+#define HYBC_TESTS_DATA_LIB_TESTUTIL_H
+
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/ADT/Twine.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace hybc {
+namespace test {
+
+/// A fresh temporary directory, removed recursively on destruction.
+class TempDir {
+public:
+  TempDir() {
+    llvm::SmallString<256> P;
+    std::error_code EC = llvm::sys::fs::createUniqueDirectory("hybc-data", P);
+    EXPECT_FALSE(EC) << EC.message();
+    Dir = std::string(P.str());
+  }
+  ~TempDir() { llvm::sys::fs::remove_directories(Dir); }
+  TempDir(const TempDir &) = delete;
+  TempDir &operator=(const TempDir &) = delete;
+
+  /// Path of \p Name inside the directory.
+  std::string path(const llvm::Twine &Name) const {
+    llvm::SmallString<256> P(Dir);
+    llvm::sys::path::append(P, Name);
+    return std::string(P.str());
+  }
+  /// The directory itself.
+  const std::string &dir() const { return Dir; }
+
+private:
+  std::string Dir;
+};
+
+/// Path of \p Rel inside the repository checkout.
+inline std::string repoPath(llvm::StringRef Rel) {
+  return (llvm::Twine(HYBC_REPO_ROOT) + "/" + Rel).str();
+}
+
+/// Consumes \p E and returns its message ("" when it was success).
+inline std::string errorText(llvm::Error E) {
+  if (!E)
+    return std::string();
+  return llvm::toString(std::move(E));
+}
+
+/// Reads a whole file ("" when missing).
+inline std::string readFileText(llvm::StringRef Path) {
+  auto B = llvm::MemoryBuffer::getFile(Path, /*IsText=*/false,
+                                       /*RequiresNullTerminator=*/false);
+  return B ? (*B)->getBuffer().str() : std::string();
+}
+
+/// Writes \p Bytes to \p Path non-atomically (test fixtures only).
+inline void writeRaw(llvm::StringRef Path, llvm::StringRef Bytes) {
+  std::error_code EC;
+  llvm::raw_fd_ostream OS(Path, EC);
+  ASSERT_FALSE(EC) << EC.message();
+  OS << Bytes;
+}
+
+} // namespace test
+} // namespace hybc
+
+/// Asserts that \p Expr (an llvm::Error) fails with a message containing
+/// every given substring.
+#define HYBC_EXPECT_ERROR(Expr, ...)                                           \
+  do {                                                                         \
+    std::string Msg_ = ::hybc::test::errorText(Expr);                          \
+    EXPECT_FALSE(Msg_.empty()) << "expected an error";                         \
+    for (const char *Sub_ : {__VA_ARGS__})                                     \
+      EXPECT_NE(Msg_.find(Sub_), std::string::npos)                            \
+          << "message '" << Msg_ << "' lacks '" << Sub_ << "'";                \
+  } while (0)
+
+/// Asserts that the llvm::Expected \p V holds a value, printing the error.
+#define HYBC_ASSERT_EXPECTED(V)                                                \
+  ASSERT_TRUE(static_cast<bool>(V)) << ::llvm::toString((V).takeError())
+
+/// Asserts that \p Expr (an llvm::Error) is success, printing the message.
+#define HYBC_ASSERT_OK(Expr)                                                   \
+  do {                                                                         \
+    std::string Msg_ = ::hybc::test::errorText(Expr);                          \
+    ASSERT_TRUE(Msg_.empty()) << Msg_;                                         \
+  } while (0)
+
+#endif // HYBC_TESTS_DATA_LIB_TESTUTIL_H
