@@ -175,7 +175,8 @@ llvm::Error Differentiator::run() {
              emit(OpKind::LmLossBwd, {Logits, Loss->operand(1)},
                   Logits->type(),
                   {floatAttr("softcap", Loss->getFloat("softcap")),
-                   floatAttr("scale", Scale)}));
+                   floatAttr("scale", Scale),
+                   intAttr("ce_fp32", Loss->getInt("ce_fp32", 0))}));
   for (auto It = Forward.rbegin(); It != Forward.rend(); ++It) {
     const Op &O = **It;
     if (&O == Loss || O.kind() == OpKind::Input ||

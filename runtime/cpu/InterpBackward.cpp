@@ -10,7 +10,6 @@
 #include "runtime/cpu/Embedding.h"
 #include "runtime/cpu/InterpShared.h"
 #include "runtime/cpu/Interpreter.h"
-#include "runtime/cpu/Loss.h"
 #include "runtime/cpu/Mamba3Layer.h"
 #include "runtime/cpu/Norm.h"
 
@@ -137,13 +136,9 @@ llvm::Error cpu::execBackwardOp(Interpreter<T> &I, const Op &O) {
   case OpKind::Mamba3Bwd:
     mamba3Bwd(I, O);
     break;
-  case OpKind::LmLossBwd: {
-    const TensorType &L = O.operand(0)->type();
-    softcapCrossEntropyBackward<T>(
-        L.outer(), L.inner(), In(0), I.ids(O.operand(1)),
-        static_cast<T>(O.getFloat("softcap")), O.getFloat("scale"), Out(0));
+  case OpKind::LmLossBwd:
+    lmLossBackward(I, O);
     break;
-  }
   default:
     return llvm::createStringError(
         llvm::inconvertibleErrorCode(),

@@ -11,7 +11,6 @@
 #include "runtime/cpu/Gemm.h"
 #include "runtime/cpu/InterpShared.h"
 #include "runtime/cpu/Interpreter.h"
-#include "runtime/cpu/Loss.h"
 #include "runtime/cpu/Mamba3Layer.h"
 #include "runtime/cpu/Norm.h"
 #include "runtime/cpu/Quant.h"
@@ -54,21 +53,6 @@ template <typename T> void mamba3(Interpreter<T> &I, const Op &O) {
   mamba3LayerForward<T>(D, I.in(O.operand(0)), P, Mamba3State<const T>(),
                         I.alloc(O.result()), Mamba3State<T>(), *Saved);
   I.Mamba3Saved[O.operand(0)->id()] = std::move(Saved);
-}
-
-template <typename T> void lmLoss(Interpreter<T> &I, const Op &O) {
-  const TensorType &L = O.operand(0)->type();
-  int64_t Rows = L.outer(), V = L.inner();
-  T Cap = static_cast<T>(O.getFloat("softcap"));
-  T *Out = I.alloc(O.result());
-  std::vector<T> Nll(Rows);
-  double Mean = softcapCrossEntropyForward<T>(
-      Rows, V, I.in(O.operand(0)), I.ids(O.operand(1)), Cap, Nll.data());
-  I.setLoss(Mean);
-  if (O.getInt("per_token"))
-    std::copy(Nll.begin(), Nll.end(), Out);
-  else
-    Out[0] = static_cast<T>(Mean);
 }
 
 template <typename T> void rope(Interpreter<T> &I, const Op &O, bool Bwd) {
@@ -164,7 +148,7 @@ llvm::Error cpu::execForwardOp(Interpreter<T> &I, const Op &O) {
                      I.alloc(O.result()));
     break;
   case OpKind::LmLoss:
-    lmLoss(I, O);
+    lmLossForward(I, O);
     break;
   default:
     return llvm::createStringError(

@@ -54,6 +54,10 @@ Mamba3LayerParams<T> mamba3ParamsOf(const Interpreter<T> &I,
   return P;
 }
 
+/// lm_loss / lm_loss_bwd (InterpLoss.cpp).
+template <typename T> void lmLossForward(Interpreter<T> &I, const ir::Op &O);
+template <typename T> void lmLossBackward(Interpreter<T> &I, const ir::Op &O);
+
 /// RoPE forward or backward of a rope / rope_bwd op.
 template <typename T>
 void ropeOp(Interpreter<T> &I, const ir::Op &O, bool Backward);

@@ -48,7 +48,7 @@ template <typename T>
 void preprocessToken(const Mamba3Dims &Dm, const T *W,
                      const Mamba3LayerParams<T> &Pm, int64_t Bi, int64_t T0,
                      Mamba3LayerSaved<T> &Sv) {
-  const int64_t L = Dm.SeqLen, H = Dm.Heads, P = Dm.HeadDim, N = Dm.StateDim;
+  const int64_t L = Dm.SeqLen, H = Dm.Heads, N = Dm.StateDim;
   const int64_t G = Dm.Groups, DI = Dm.innerDim(), BT = Bi * L + T0;
   const T *Row = W + BT * Dm.projDim();
   for (int64_t I = 0; I < DI; ++I) {
@@ -74,7 +74,6 @@ void preprocessToken(const Mamba3Dims &Dm, const T *W,
   }
   for (int64_t I = 0; I < Dm.NumAngles; ++I)
     Sv.Angles[BT * Dm.NumAngles + I] = Row[Dm.offAngles() + I];
-  (void)P;
 }
 
 /// Sizes every saved buffer for \p Dm.

@@ -55,8 +55,12 @@ void ropeTables(int64_t Seq, int64_t RopeDims, double Base, bool Bf16Tables,
       }
       continue;
     }
-    const double Inv = 1.0 / std::pow(Base, static_cast<double>(2 * I) /
-                                                static_cast<double>(RopeDims));
+    // PyTorch builds the inv_freq buffer in fp32 (float pow and division);
+    // the outer product and cos/sin then run in the table's dtype.
+    const float ExponentF =
+        static_cast<float>(2 * I) / static_cast<float>(RopeDims);
+    const double Inv = static_cast<double>(
+        1.0f / std::pow(static_cast<float>(Base), ExponentF));
     for (int64_t P = 0; P < Seq; ++P) {
       const double Angle = static_cast<double>(P) * Inv;
       Cos[P * Half + I] = static_cast<T>(std::cos(Angle));
