@@ -194,6 +194,9 @@ struct ExportSpec {
   int64_t MatrixBits = 6;
   int64_t EmbedBits = 8;
   int64_t ScalarKeep = 65536; ///< Tensors <= this many elements: fp16/fp32.
+  /// GPTQ (Hessian error feedback); false = per-row round-to-nearest, the
+  /// baseline int8 export.
+  bool Gptq = true;
   ClipMethod Clip = ClipMethod::SDClip;
   double SdClipK = 12.85;
   double SdClipKEmbed = 20.0;

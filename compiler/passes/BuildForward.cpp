@@ -188,7 +188,7 @@ Value *ForwardBuilder::head(Value *X) {
                           : TensorType(DType::F32, {});
   return op(OpKind::LmLoss, {Logits, Targets}, LossTy,
             {floatAttr("softcap", MS.LogitSoftcap),
-             intAttr("per_token", O.PerTokenLoss), intAttr("ce_fp32", 1)});
+             intAttr("per_token", O.PerTokenLoss), intAttr("ce_fp32", O.Fp32CrossEntropy)});
 }
 
 std::unique_ptr<Graph> ForwardBuilder::build() {

@@ -31,6 +31,9 @@ struct ForwardOptions {
   bool RecurrenceActive = false;
   bool QatActive = false; ///< Fake-quantise matrices > ScalarKeep elements.
   bool PerTokenLoss = false; ///< Output nll[B,T] instead of the mean.
+  /// PG computes the cross-entropy on fp32 logits (`logits.float()`); the
+  /// fp64 oracle emulates that unless this is off (exact fp64 checks).
+  bool Fp32CrossEntropy = true;
 };
 
 /// Builds the forward graph (ids -> mean cross-entropy) of a model for one

@@ -56,6 +56,7 @@ struct Harness {
     O.Batch = B;
     O.Time = T;
     O.RecurrenceActive = Recur;
+    O.Fp32CrossEntropy = false; // exact fp64 for finite differences
     Fwd = buildForward(*M, O);
     Full = buildForward(*M, O);
     EXPECT_FALSE(static_cast<bool>(autodiff(*Full, 1.0)));
