@@ -44,7 +44,7 @@ llvm::Error TrainRun::setupOptimizer() {
   Adam.Beta2 = A.Beta2;
   Adam.Eps = A.Eps;
   Adam.WeightDecay = A.WeightDecay;
-  Adam.WdMode = optim::AdamWeightDecay::Decoupled;
+  Adam.WdMode = optim::AdamWeightDecay::L2; // torch.optim.Adam weight_decay
   C.group(optim::ParamGroup::MuonMatrix).BaseLr = Mu.Lr;
   for (auto G : {optim::ParamGroup::AdamEmbed, optim::ParamGroup::AdamHead,
                  optim::ParamGroup::AdamScalar})

@@ -124,7 +124,8 @@ TEST_P(Mamba3CoreGolden, ChunkedBackward) {
 // and m3_core_gqa covers the same features (carried state, L not a multiple
 // of the chunk) plus GQA.
 INSTANTIATE_TEST_SUITE_P(Cases, Mamba3CoreGolden,
-                         ::testing::Values("m3_core_small", "m3_core_gqa"));
+                         ::testing::Values("m3_core_small", "m3_core_odd",
+                                           "m3_core_gqa"));
 
 TEST(Mamba3GoldenLoader, ReportsMissingCase) {
   auto C = loadGoldenCase(std::string(HYBC_TEST_DATA_DIR) + "/golden/nope");
