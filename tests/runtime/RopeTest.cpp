@@ -54,8 +54,11 @@ TEST(RopeTest, ForwardMatchesPairRotationAndPassesTail) {
       const double *In = X.data() + (Row * S.H + H) * S.Hd;
       const double *Out = Y.data() + (Row * S.H + H) * S.Hd;
       for (int64_t I = 0; I < Half; ++I) {
-        // Angle uses denominator R (the rotary dim), not HeadDim.
-        const double Theta = Pos / std::pow(10000.0, 2.0 * I / double(S.R));
+        // Angle uses denominator R (the rotary dim), not HeadDim; inv_freq
+        // is an fp32 buffer, as PyTorch builds it.
+        const float InvF =
+            1.0f / std::pow(10000.0f, float(2 * I) / float(S.R));
+        const double Theta = Pos * double(InvF);
         const double C = std::cos(Theta), Sn = std::sin(Theta);
         EXPECT_NEAR(Out[I], In[I] * C + In[Half + I] * Sn, 1e-14);
         EXPECT_NEAR(Out[Half + I], -In[I] * Sn + In[Half + I] * C, 1e-14);
