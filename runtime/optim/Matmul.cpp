@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/optim/Matmul.h"
+#include "runtime/cpu/Gemm.h"
 
 #include <algorithm>
 
@@ -41,6 +42,13 @@ void matmulTile(const float *A, const float *B, float *C, int64_t K, int64_t N,
 
 void matmul(const float *A, const float *B, float *C, int64_t M, int64_t K,
             int64_t N) {
+  // Large products (Newton-Schulz on model matrices) go to the blocked
+  // runtime/cpu GEMM; small ones keep the simple k-ordered loop, whose
+  // summation order the PyTorch golden tests pin down.
+  if (M * N * K >= (int64_t(1) << 21)) {
+    cpu::gemm<float>(false, false, M, N, K, 1.0f, A, K, B, N, 0.0f, C, N);
+    return;
+  }
   const int64_t Panels = (M + kRowBlock - 1) / kRowBlock;
 #pragma omp parallel for schedule(static) if (M * N * K > 32768)
   for (int64_t P = 0; P < Panels; ++P) {
