@@ -93,9 +93,9 @@ Error checkVocabMatch(StringRef ModelPath, unsigned TokenizerVocab,
     return Error::success();
   return dataError("tokenizer '" + ModelPath + "' has vocab " +
                    Twine(TokenizerVocab) + " but the model spec says vocab " +
-                   Twine(SpecVocab) + " (hint: set vocab_size: " +
+                   Twine(SpecVocab) + " (hint: set model.vocab = " +
                    Twine(TokenizerVocab) + " in the spec or pass the matching "
-                   "tokenizer)");
+                   "tokenizer as data.tokenizer)");
 }
 
 } // namespace data
