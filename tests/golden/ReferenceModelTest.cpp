@@ -7,7 +7,7 @@
 // and compares the loss and every parameter gradient.
 //
 //===----------------------------------------------------------------------===//
-#include "../runtime/Mamba3GoldenLoader.h"
+#include "../common/GoldenLoader.h"
 
 #include "compiler/passes/Passes.h"
 #include "frontend/Frontend.h"

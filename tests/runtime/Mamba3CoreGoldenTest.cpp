@@ -11,7 +11,7 @@
 ///
 //===----------------------------------------------------------------------===//
 
-#include "Mamba3GoldenLoader.h"
+#include "../common/GoldenLoader.h"
 #include "Mamba3TestUtil.h"
 
 #include "gtest/gtest.h"

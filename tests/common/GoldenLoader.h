@@ -1,4 +1,4 @@
-//===- tests/runtime/Mamba3GoldenLoader.h - golden case reader --*- C++ -*-===//
+//===- tests/common/GoldenLoader.h - golden case reader --*- C++ -*-===//
 //
 // Part of hybc.
 //
@@ -17,8 +17,8 @@
 ///
 //===----------------------------------------------------------------------===//
 
-#ifndef HYBC_TESTS_RUNTIME_MAMBA3GOLDENLOADER_H
-#define HYBC_TESTS_RUNTIME_MAMBA3GOLDENLOADER_H
+#ifndef HYBC_TESTS_COMMON_GOLDENLOADER_H
+#define HYBC_TESTS_COMMON_GOLDENLOADER_H
 
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringMap.h"
@@ -156,4 +156,4 @@ inline llvm::Expected<GoldenCase> loadGoldenCase(llvm::StringRef Dir) {
 } // namespace test
 } // namespace hybc
 
-#endif // HYBC_TESTS_RUNTIME_MAMBA3GOLDENLOADER_H
+#endif // HYBC_TESTS_COMMON_GOLDENLOADER_H
