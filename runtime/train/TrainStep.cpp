@@ -139,6 +139,15 @@ llvm::Expected<double> TrainRun::trainStep(double LrMult) {
             .str());
   if (llvm::Error E = checkGradients())
     return E;
+  if (T.GradClip > 0) { // torch.nn.utils.clip_grad_norm_ semantics
+    double Sq = 0;
+    for (float G : Store.grads())
+      Sq += static_cast<double>(G) * G;
+    double Coef = T.GradClip / (std::sqrt(Sq) + 1e-6);
+    if (Coef < 1.0)
+      for (float &G : Store.grads())
+        G = static_cast<float>(G * Coef);
+  }
   std::vector<float *> Params;
   std::vector<const float *> Grads;
   for (const auto &P : M.Params) {

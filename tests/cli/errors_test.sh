@@ -54,6 +54,10 @@ expect_error missing-tokenizer "missing.model" train $SPEC --out "$T/o5" \
 touch "$T/afile"
 expect_error unwritable-out "$T/afile/run" train $SPEC --out "$T/afile/run" "${SMALL[@]}"
 
+expect_error non-finite-gradient "at step" train $SPEC --out "$T/o6" \
+  --set train.muon.lr=1e30 --set train.adam.scalar_lr=1e30 \
+  --set train.adam.embed_lr=1e30 --set train.iterations=5 "${SMALL[@]}"
+
 expect_error missing-spec "no_such.hyb" train no_such.hyb
 
 expect_error bad-resume "checkpoint" train $SPEC --resume "$T/empty_dir" "${SMALL[@]}"
