@@ -56,7 +56,7 @@ expect_error unwritable-out "$T/afile/run" train $SPEC --out "$T/afile/run" "${S
 
 expect_error non-finite-gradient "at step" train $SPEC --out "$T/o6" \
   --set train.muon.lr=1e30 --set train.adam.scalar_lr=1e30 \
-  --set train.adam.embed_lr=1e30 --set train.iterations=5 "${SMALL[@]}"
+  --set train.adam.embed_lr=1e30 "${SMALL[@]}" --set train.iterations=5
 
 expect_error missing-spec "no_such.hyb" train no_such.hyb
 
