@@ -63,7 +63,6 @@ void printJson(const Model &M, llvm::raw_ostream &OS) {
 }
 
 void printText(const Model &M, llvm::raw_ostream &OS) {
-  OS << "# resolved spec (every default filled in)\n";
   printResolvedSpec(M.S, OS);
   OS << "\n# physical layers\n";
   for (size_t I = 0; I < M.Layers.size(); ++I) {
