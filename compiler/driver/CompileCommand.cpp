@@ -1,9 +1,15 @@
 //===- compiler/driver/CompileCommand.cpp - `hybc compile` ----------------===//
 //
 // Runs the compiler pipeline without training and writes the requested
-// stage (`--emit hir`) to a directory (or stdout without -o).
+// stage: `--emit hir` (the training-step IR, to a directory or stdout),
+// `--emit cu` (every generated kernel + manifest.json, to -o DIR) or
+// `--emit ptx|cubin` (through the NVRTC hook of CompileSteps.h). Both
+// recurrence schedules are emitted when the spec has a recurrence; kernel
+// outputs also cover the late-QAT step when train.late_qat > 0.
 //
 //===----------------------------------------------------------------------===//
+#include "codegen/Lowering.h"
+#include "compiler/driver/CompileSteps.h"
 #include "compiler/driver/Driver.h"
 #include "compiler/passes/Passes.h"
 #include "frontend/Frontend.h"
@@ -21,22 +27,74 @@ namespace {
 
 /// The whole training-step IR (forward + backward) of one schedule.
 llvm::Expected<std::string> stepIr(const Model &M, bool Recurrence) {
-  const TrainSpec &T = M.S.Train;
-  ForwardOptions O;
-  O.Time = T.SeqLen;
-  O.Batch = std::max<int64_t>(1, T.BatchTokens / (T.GradAccum * T.SeqLen));
-  O.RecurrenceActive = Recurrence;
-  auto G = buildForward(M, O);
-  if (llvm::Error E = autodiff(*G, 1.0 / static_cast<double>(T.GradAccum)))
-    return E;
+  auto G = buildStepGraph(M, Recurrence);
+  if (!G)
+    return G.takeError();
   std::string S;
   llvm::raw_string_ostream OS(S);
   OS << "# hybc IR of " << M.S.Path << " (recurrence "
      << (Recurrence ? "on" : "off") << ")\n";
   printParams(M, OS);
   printSchedule(M, unrollRecurrence(M, Recurrence), OS);
-  printGraph(*G, OS);
+  printGraph(**G, OS);
   return OS.str();
+}
+
+llvm::Error emitHir(const Model &M, llvm::StringRef OutDir,
+                    llvm::raw_ostream &OS) {
+  for (bool R : {false, true}) {
+    if (R && !M.S.Model.Recurrence.Enabled)
+      continue;
+    auto Text = stepIr(M, R);
+    if (!Text)
+      return Text.takeError();
+    if (OutDir.empty()) {
+      OS << *Text;
+      continue;
+    }
+    if (std::error_code EC = llvm::sys::fs::create_directories(OutDir))
+      return llvm::createStringError(
+          EC, llvm::formatv("cannot create output directory '{0}': {1}",
+                            OutDir, EC.message())
+                  .str());
+    llvm::SmallString<256> Path(OutDir);
+    llvm::sys::path::append(Path,
+                            R ? "train_step.recur.hir" : "train_step.hir");
+    if (llvm::Error E = data::writeFileAtomic(Path, *Text))
+      return E;
+    OS << "wrote " << Path << "\n";
+  }
+  return llvm::Error::success();
+}
+
+/// Lowers every schedule variant (recurrence off/on, late QAT off/on) and
+/// hands the plans to the cu / ptx / cubin writer.
+llvm::Error emitKernels(const Model &M, llvm::StringRef Emit,
+                        llvm::StringRef OutDir, llvm::raw_ostream &OS) {
+  std::vector<Plan> Plans;
+  std::vector<NamedPlan> Named;
+  Plans.reserve(4);
+  EmitContext C{M.S.Path};
+  for (int V = 0; V < 4; ++V) {
+    bool R = V & 1, Q = V & 2;
+    if ((R && !M.S.Model.Recurrence.Enabled) ||
+        (Q && M.S.Train.LateQatThreshold <= 0))
+      continue;
+    auto G = buildStepGraph(M, R, Q);
+    if (!G)
+      return G.takeError();
+    auto P = lowerToKernels(**G, C);
+    if (!P)
+      return P.takeError();
+    Plans.push_back(std::move(*P));
+    std::string Name = std::string("train_step") + (R ? ".recur" : "") +
+                       (Q ? ".qat" : "");
+    Named.push_back(
+        NamedPlan{Name, R, (*G)->Batch, (*G)->Time, &Plans.back(), Q});
+  }
+  if (Emit == "cu")
+    return writeKernelSources(Named, M.S.Path, OutDir, OS);
+  return emitKernelBinaries(Named, Emit, OutDir, OS);
 }
 
 } // namespace
@@ -55,11 +113,18 @@ llvm::Error hybc::runCompile(llvm::ArrayRef<llvm::StringRef> Args,
     return E;
   if (llvm::Error E = rejectRest("compile", Rest))
     return E;
-  if (Emit != "hir")
+  if (Emit != "hir" && Emit != "cu" && Emit != "ptx" && Emit != "cubin")
     return llvm::createStringError(
         llvm::inconvertibleErrorCode(),
-        llvm::formatv("--emit {0}: not available in this build (hint: "
-                      "--emit hir)",
+        llvm::formatv("--emit {0}: unknown stage (hint: --emit hir|cu|ptx|"
+                      "cubin)",
+                      Emit)
+            .str());
+  if (Emit != "hir" && !HasOut)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        llvm::formatv("--emit {0} writes one file per kernel (hint: add -o "
+                      "DIR)",
                       Emit)
             .str());
   auto S = loadSpec(SA.Path, SA.Overrides, llvm::errs());
@@ -68,27 +133,7 @@ llvm::Error hybc::runCompile(llvm::ArrayRef<llvm::StringRef> Args,
   auto M = buildModel(*S);
   if (!M)
     return M.takeError();
-  bool Recur[] = {false, true};
-  for (bool R : Recur) {
-    if (R && !(*M)->S.Model.Recurrence.Enabled)
-      continue;
-    auto Text = stepIr(**M, R);
-    if (!Text)
-      return Text.takeError();
-    if (!HasOut) {
-      OS << *Text;
-      continue;
-    }
-    if (std::error_code EC = llvm::sys::fs::create_directories(OutDir))
-      return llvm::createStringError(
-          EC, llvm::formatv("cannot create output directory '{0}': {1}",
-                            OutDir, EC.message())
-                  .str());
-    llvm::SmallString<256> Path(OutDir);
-    llvm::sys::path::append(Path, R ? "train_step.recur.hir" : "train_step.hir");
-    if (llvm::Error E = data::writeFileAtomic(Path, *Text))
-      return E;
-    OS << "wrote " << Path << "\n";
-  }
-  return llvm::Error::success();
+  if (Emit == "hir")
+    return emitHir(**M, HasOut ? OutDir : "", OS);
+  return emitKernels(**M, Emit, OutDir, OS);
 }

@@ -20,8 +20,9 @@ commands:
   check SPEC [--json] [--set k=v ...]
       validate a .hyb spec, print the resolved spec (every default filled
       in), the physical and virtual layer tables and parameter counts
-  compile SPEC --emit hir [-o DIR] [--set k=v ...]
-      write the IR of the training step (forward + backward) to DIR
+  compile SPEC --emit hir|cu|ptx|cubin [-o DIR] [--set k=v ...]
+      write the IR of the training step (forward + backward), or every
+      generated CUDA kernel (DIR/<kernel>.cu + DIR/manifest.json), to DIR
   train SPEC [--out DIR] [--device cpu|cuda] [--resume DIR] [--set k=v ...]
       train the model, log PG-format lines, write metrics.jsonl/summary.json
   data encode|train-tokenizer ...
