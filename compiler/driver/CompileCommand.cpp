@@ -54,8 +54,8 @@ llvm::Error emitHir(const Model &M, llvm::StringRef OutDir,
     }
     if (std::error_code EC = llvm::sys::fs::create_directories(OutDir))
       return llvm::createStringError(
-          EC, llvm::formatv("cannot create output directory '{0}': {1}",
-                            OutDir, EC.message())
+          EC, llvm::formatv("cannot create output directory '{0}': {1}", OutDir,
+                            EC.message())
                   .str());
     llvm::SmallString<256> Path(OutDir);
     llvm::sys::path::append(Path,
@@ -87,8 +87,8 @@ llvm::Error emitKernels(const Model &M, llvm::StringRef Emit,
     if (!P)
       return P.takeError();
     Plans.push_back(std::move(*P));
-    std::string Name = std::string("train_step") + (R ? ".recur" : "") +
-                       (Q ? ".qat" : "");
+    std::string Name =
+        std::string("train_step") + (R ? ".recur" : "") + (Q ? ".qat" : "");
     Named.push_back(
         NamedPlan{Name, R, (*G)->Batch, (*G)->Time, &Plans.back(), Q});
   }

@@ -2,8 +2,10 @@
 ///
 /// \file
 /// One entry function per pass; each lives in its own file. Run order:
-/// unrollRecurrence -> buildForward -> autodiff -> (GPU path: fusion,
-/// memory plan, lowering).
+/// unrollRecurrence -> buildForward -> autodiff -> (GPU path, in codegen/
+/// because it emits kernels: lowerToKernels of codegen/Lowering.h, which
+/// runs the fusion decisions of codegen/Fusion.h; then the runtime's memory
+/// plan).
 ///
 //===----------------------------------------------------------------------===//
 #ifndef HYBC_COMPILER_PASSES_PASSES_H

@@ -1,0 +1,286 @@
+//===- codegen/EmitAttention.cpp - FA2-style causal GQA forward -----------===//
+///
+/// \file
+/// Emits the forward kernel of `attention` (causal GQA, scale 1/sqrt(d);
+/// docs mamba3.md §6.1): one block of 128 threads per (q-tile, q-head,
+/// batch), q-tiles scheduled heaviest first. Q (pre-scaled by
+/// scale·log2 e) stays in shared memory; K is staged transposed and V
+/// row-major per key tile; the online softmax keeps the row max and sum in
+/// registers (exp2 domain) and the P·V product reads Pᵀ from the buffer
+/// that held Kᵀ. Outputs o (B,T,Hq,D) and the natural-log lse (B,Hq,T).
+///
+/// Thread layout: tx = tid & 7 owns key columns tx + 8j and output dims
+/// tx + 8j; ty = tid >> 3 owns query rows ty + 16i. Row reductions are
+/// 8-lane shuffles. Plain FP32 FFMA for now: the two inner loops (S = Q Kᵀ
+/// over d and O += P V over keys) are where mma.sync m16n8k16 (bf16, fp32
+/// accumulate) or a wgmma m64nNk16 warpgroup version will go.
+///
+/// Example:
+///   auto Ks = emitAttentionForward(*AttnOp, EmitContext{"model.hyb"});
+///   // Ks->front().Name == "hybc_attention_fwd_b2_t1024_hq8_hkv4_d64"
+///
+//===----------------------------------------------------------------------===//
+#include "codegen/EmitAttentionDetail.h"
+#include "codegen/EmitFamilyUtil.h"
+#include "codegen/Emitters.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cmath>
+
+using namespace hybc;
+
+std::string AttnDims::signature() const {
+  return llvm::formatv("b{0}_t{1}_hq{2}_hkv{3}_d{4}", B, T, Hq, Hkv, D).str();
+}
+
+llvm::Expected<AttnDims> hybc::attentionDimsOf(const ir::TensorType &Q,
+                                               const ir::TensorType &K,
+                                               const ir::TensorType &V) {
+  auto Fail = [&](llvm::StringRef Why) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "attention codegen: q " + Q.str() + ", k " +
+                                       K.str() + ", v " + V.str() + ": " + Why);
+  };
+  if (Q.rank() != 4 || K.rank() != 4 || K != V)
+    return Fail("expected q (B,T,Hq,D) and equal k, v (B,T,Hkv,D)");
+  AttnDims D;
+  D.B = Q.Shape[0], D.T = Q.Shape[1], D.Hq = Q.Shape[2], D.D = Q.Shape[3];
+  D.Hkv = K.Shape[2];
+  if (K.Shape[0] != D.B || K.Shape[1] != D.T || K.Shape[3] != D.D)
+    return Fail("batch, time and head dim of q and k differ");
+  if (D.Hkv <= 0 || D.Hq % D.Hkv != 0)
+    return Fail("q heads must be a multiple of kv heads");
+  if (D.D < 8 || D.D > 128 || D.D % 8 != 0)
+    return Fail("head dim must be a multiple of 8 in [8, 128] (hint: the "
+                "FFMA kernels tile d in steps of 8)");
+  if (D.D > 64) {
+    D.FwdBr = 32, D.FwdBc = 16;
+    D.BwdBk = 16, D.BwdBq = 16;
+  }
+  return D;
+}
+
+void hybc::writeAttentionConstants(SourceWriter &W, const AttnDims &D) {
+  W.open("namespace hybc_attn");
+  constInt(W, "kB", D.B);
+  constInt(W, "kT", D.T);
+  constInt(W, "kHq", D.Hq);
+  constInt(W, "kHkv", D.Hkv);
+  constInt(W, "kD", D.D);
+  constInt(W, "kGroup", D.group());
+  constInt(W, "kFwdBr", D.FwdBr);
+  constInt(W, "kFwdBc", D.FwdBc);
+  constInt(W, "kBwdBk", D.BwdBk);
+  constInt(W, "kBwdBq", D.BwdBq);
+  constFloat(W, "kScale", 1.0 / std::sqrt(static_cast<double>(D.D)));
+  constFloat(W, "kScaleLog2",
+             1.0 / std::sqrt(static_cast<double>(D.D)) / std::log(2.0));
+  constFloat(W, "kLog2e", 1.0 / std::log(2.0));
+  constFloat(W, "kLn2", std::log(2.0));
+  emitVerbatim(W, R"(
+[[maybe_unused]] static constexpr int kThreads = 128;
+[[maybe_unused]] static constexpr int kOc = kD / 8;
+__device__ __forceinline__ float negInf() { return __int_as_float(0xff800000); }
+__device__ __forceinline__ float max8(float V) {
+  V = fmaxf(V, __shfl_xor_sync(0xffffffffu, V, 4));
+  V = fmaxf(V, __shfl_xor_sync(0xffffffffu, V, 2));
+  return fmaxf(V, __shfl_xor_sync(0xffffffffu, V, 1));
+}
+__device__ __forceinline__ float sum8(float V) {
+  V += __shfl_xor_sync(0xffffffffu, V, 4);
+  V += __shfl_xor_sync(0xffffffffu, V, 2);
+  return V + __shfl_xor_sync(0xffffffffu, V, 1);
+}
+__device__ __forceinline__ unsigned long long rowOf(int B, int T, int Heads,
+                                                    int H) {
+  return ((unsigned long long)(B * kT + T) * Heads + H) * kD;
+})");
+  W.close("  // namespace hybc_attn");
+}
+
+namespace {
+
+/// Tile loads and the online-softmax step of the forward kernel.
+const char kFwdHelpers[] = R"(
+namespace hybc_attn {
+static constexpr int kRpt = kFwdBr / 16;
+static constexpr int kCpt = kFwdBc / 8;
+static constexpr int kKtFloats = kD * (kFwdBc + 1);
+static constexpr int kPtFloats = kFwdBc * (kFwdBr + 1);
+static constexpr int kKpFloats = kKtFloats > kPtFloats ? kKtFloats : kPtFloats;
+// Kᵀ tile (d-major, padded) and the V tile of keys [K0, K0 + kFwdBc).
+__device__ __forceinline__ void loadKv(const float *K, const float *V, int B,
+                                       int Hk, int K0, float *Kt, float *Vs) {
+  for (int I = threadIdx.x; I < kFwdBc * kD; I += kThreads) {
+    int C = I / kD, Dd = I % kD, T = K0 + C;
+    bool Ok = T < kT;
+    Kt[Dd * (kFwdBc + 1) + C] = Ok ? K[rowOf(B, T, kHkv, Hk) + Dd] : 0.f;
+    Vs[C * kD + Dd] = Ok ? V[rowOf(B, T, kHkv, Hk) + Dd] : 0.f;
+  }
+}
+// Masks S (exp2 domain), updates the running max M and sum L, turns S
+// into P and rescales the output accumulators.
+__device__ __forceinline__ void softmaxStep(float (&S)[kRpt][kCpt],
+                                            float (&M)[kRpt],
+                                            float (&L)[kRpt],
+                                            float (&Acc)[kRpt][kOc], int Q0,
+                                            int K0, int Tx, int Ty) {
+#pragma unroll
+  for (int I = 0; I < kRpt; ++I) {
+    int R = Q0 + Ty + 16 * I;
+    float Mx = negInf();
+#pragma unroll
+    for (int J = 0; J < kCpt; ++J) {
+      int C = K0 + Tx + 8 * J;
+      if (C > R || C >= kT)
+        S[I][J] = negInf();
+      Mx = fmaxf(Mx, S[I][J]);
+    }
+    float MNew = fmaxf(M[I], max8(Mx));
+    float MUse = MNew == negInf() ? 0.f : MNew;
+    float Corr = exp2f(M[I] - MUse);
+    float Rs = 0.f;
+#pragma unroll
+    for (int J = 0; J < kCpt; ++J) {
+      S[I][J] = exp2f(S[I][J] - MUse);
+      Rs += S[I][J];
+    }
+    L[I] = L[I] * Corr + sum8(Rs);
+    M[I] = MNew;
+#pragma unroll
+    for (int J = 0; J < kOc; ++J)
+      Acc[I][J] *= Corr;
+  }
+}
+} // namespace hybc_attn
+)";
+
+/// The kernel body after the parameter list.
+const char kFwdBody[] = R"(
+using namespace hybc_attn;
+__shared__ float Qs[kFwdBr][kD + 1];
+__shared__ float KtPt[kKpFloats];
+__shared__ float Vs[kFwdBc * kD];
+const int Tid = threadIdx.x, Tx = Tid & 7, Ty = Tid >> 3;
+const int Q0 = (gridDim.x - 1 - blockIdx.x) * kFwdBr; // heaviest first
+const int H = blockIdx.y, B = blockIdx.z, Hk = H / kGroup;
+for (int I = Tid; I < kFwdBr * kD; I += kThreads) {
+  int R = I / kD, Dd = I % kD, T = Q0 + R;
+  Qs[R][Dd] = T < kT ? q[rowOf(B, T, kHq, H) + Dd] * kScaleLog2 : 0.f;
+}
+float M[kRpt], L[kRpt], Acc[kRpt][kOc];
+#pragma unroll
+for (int I = 0; I < kRpt; ++I) {
+  M[I] = negInf();
+  L[I] = 0.f;
+#pragma unroll
+  for (int J = 0; J < kOc; ++J)
+    Acc[I][J] = 0.f;
+}
+const int KEnd = min(kT, Q0 + kFwdBr);
+for (int K0 = 0; K0 < KEnd; K0 += kFwdBc) {
+  __syncthreads(); // previous tile fully consumed
+  loadKv(k, v, B, Hk, K0, KtPt, Vs);
+  __syncthreads();
+  // S = (scale·log2e·Q) Kᵀ. MMA site: mma.sync m16n8k16 / wgmma here.
+  float S[kRpt][kCpt];
+#pragma unroll
+  for (int I = 0; I < kRpt; ++I)
+#pragma unroll
+    for (int J = 0; J < kCpt; ++J)
+      S[I][J] = 0.f;
+#pragma unroll 8
+  for (int Dd = 0; Dd < kD; ++Dd) {
+    float Qv[kRpt], Kv[kCpt];
+#pragma unroll
+    for (int I = 0; I < kRpt; ++I)
+      Qv[I] = Qs[Ty + 16 * I][Dd];
+#pragma unroll
+    for (int J = 0; J < kCpt; ++J)
+      Kv[J] = KtPt[Dd * (kFwdBc + 1) + Tx + 8 * J];
+#pragma unroll
+    for (int I = 0; I < kRpt; ++I)
+#pragma unroll
+      for (int J = 0; J < kCpt; ++J)
+        S[I][J] = fmaf(Qv[I], Kv[J], S[I][J]);
+  }
+  softmaxStep(S, M, L, Acc, Q0, K0, Tx, Ty);
+  __syncthreads(); // Kᵀ no longer read: reuse the buffer for Pᵀ
+#pragma unroll
+  for (int I = 0; I < kRpt; ++I)
+#pragma unroll
+    for (int J = 0; J < kCpt; ++J)
+      KtPt[(Tx + 8 * J) * (kFwdBr + 1) + Ty + 16 * I] = S[I][J];
+  __syncthreads();
+  // O += P V. MMA site: mma.sync m16n8k16 / wgmma here.
+#pragma unroll 4
+  for (int C = 0; C < kFwdBc; ++C) {
+    float Pv[kRpt], Vv[kOc];
+#pragma unroll
+    for (int I = 0; I < kRpt; ++I)
+      Pv[I] = KtPt[C * (kFwdBr + 1) + Ty + 16 * I];
+#pragma unroll
+    for (int J = 0; J < kOc; ++J)
+      Vv[J] = Vs[C * kD + Tx + 8 * J];
+#pragma unroll
+    for (int I = 0; I < kRpt; ++I)
+#pragma unroll
+      for (int J = 0; J < kOc; ++J)
+        Acc[I][J] = fmaf(Pv[I], Vv[J], Acc[I][J]);
+  }
+}
+#pragma unroll
+for (int I = 0; I < kRpt; ++I) {
+  int R = Q0 + Ty + 16 * I;
+  if (R >= kT)
+    continue;
+  float Inv = 1.f / L[I];
+#pragma unroll
+  for (int J = 0; J < kOc; ++J)
+    o[rowOf(B, R, kHq, H) + Tx + 8 * J] = Acc[I][J] * Inv;
+  if (Tx == 0)
+    lse[((unsigned long long)B * kHq + H) * kT + R] =
+        (M[I] + log2f(L[I])) * kLn2;
+})";
+
+} // namespace
+
+llvm::Expected<std::vector<KernelSpec>>
+hybc::emitAttentionForward(const ir::Op &O, const EmitContext &C) {
+  if (O.kind() != ir::OpKind::Attention || O.numOperands() != 3 ||
+      O.numResults() != 2)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "attention codegen: expected an attention "
+                                   "op with 3 operands and 2 results");
+  auto D = attentionDimsOf(O.operand(0)->type(), O.operand(1)->type(),
+                           O.operand(2)->type());
+  if (!D)
+    return D.takeError();
+  KernelSpec K;
+  K.Name = "hybc_attention_fwd_" + D->signature();
+  K.Family = "attention";
+  K.Grid[0] = static_cast<unsigned>(ceilDiv(D->T, D->FwdBr));
+  K.Grid[1] = static_cast<unsigned>(D->Hq);
+  K.Grid[2] = static_cast<unsigned>(D->B);
+  K.Block[0] = 128;
+  const int64_t QN = D->B * D->T * D->Hq * D->D,
+                KN = D->B * D->T * D->Hkv * D->D;
+  K.Args = {bufferArg("q", QN, O.operand(0)->id(), false),
+            bufferArg("k", KN, O.operand(1)->id(), false),
+            bufferArg("v", KN, O.operand(2)->id(), false),
+            bufferArg("o", QN, O.result(0)->id(), true),
+            bufferArg("lse", D->B * D->Hq * D->T, O.result(1)->id(), true)};
+  addProvenance(K, O);
+  SourceWriter W;
+  writeKernelHeader(W, K, K.FusedOps, specLineText(O, C),
+                    "FA2-style causal GQA forward: one block per (q-tile, "
+                    "q-head, batch), online softmax, FP32 FFMA.");
+  writeAttentionConstants(W, *D);
+  emitVerbatim(W, kFwdHelpers);
+  openKernel(W, K, 128);
+  emitVerbatim(W, kFwdBody);
+  W.close();
+  finishKernel(K, W);
+  return std::vector<KernelSpec>{std::move(K)};
+}

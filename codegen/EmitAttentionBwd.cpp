@@ -1,0 +1,361 @@
+//===- codegen/EmitAttentionBwd.cpp - Deterministic FA2 backward ----------===//
+///
+/// \file
+/// Emits the three kernels of `attention_bwd` (docs mamba3.md §6.2), all
+/// deterministic (no atomics; every output element has one writer and a
+/// fixed summation order):
+///   1. `..._bwd_pre_`: Dv[b,h,t] = rowsum(dO ∘ O) into a scratch buffer
+///      (one warp per (b, t, h) row).
+///   2. `..._bwd_dkdv_`: one block per (k-tile, kv-head, batch); loops over
+///      the q-heads of the GQA group and the causal q-tiles, recomputes
+///      P = exp(scale·QKᵀ − lse), accumulates dV += Pᵀ dO and
+///      dK += scale·dSᵀ Q with dS = P ∘ (dO Vᵀ − Dv) in registers.
+///   3. `..._bwd_dq_`: one block per (q-tile, q-head, batch) walking the
+///      k-tiles up to the diagonal: dQ = scale·dS K.
+/// Thread layout as in the forward (tx = tid & 7 over columns, ty over
+/// rows). Plain FP32 FFMA: the S/dP recompute loops over d and the dV/dK
+/// and dQ accumulation loops are the mma.sync / wgmma sites.
+///
+/// Example:
+///   auto Ks = emitAttentionBackward(*BwdOp, Ctx); // 3 KernelSpecs
+///
+//===----------------------------------------------------------------------===//
+#include "codegen/EmitAttentionDetail.h"
+#include "codegen/EmitFamilyUtil.h"
+#include "codegen/Emitters.h"
+
+using namespace hybc;
+
+namespace {
+
+const char kPreBody[] = R"(
+using namespace hybc_attn;
+const int Row = blockIdx.x * 8 + (threadIdx.x >> 5), Lane = threadIdx.x & 31;
+if (Row >= kB * kT * kHq)
+  return; // warp-uniform
+const float *A = dout + (unsigned long long)Row * kD;
+const float *Bv = o + (unsigned long long)Row * kD;
+float S = 0.f;
+for (int Dd = Lane; Dd < kD; Dd += 32)
+  S = fmaf(A[Dd], Bv[Dd], S);
+#pragma unroll
+for (int Off = 16; Off > 0; Off >>= 1)
+  S += __shfl_xor_sync(0xffffffffu, S, Off);
+if (Lane == 0) {
+  int H = Row % kHq, T = (Row / kHq) % kT, B = Row / (kHq * kT);
+  attn_dv_rowsum[((unsigned long long)B * kHq + H) * kT + T] = S;
+})";
+
+/// Shared loaders of both passes: a (rows x kD) tile with a padded row
+/// stride, zero past the sequence end, plus the per-row lse (exp2 domain)
+/// and Dv of a q-tile.
+const char kBwdHelpers[] = R"(
+namespace hybc_attn {
+__device__ __forceinline__ void loadRows(const float *Src, int Heads, int B,
+                                         int H, int T0, int Rows, float *Dst) {
+  for (int I = threadIdx.x; I < Rows * kD; I += kThreads) {
+    int R = I / kD, Dd = I % kD, T = T0 + R;
+    Dst[R * (kD + 1) + Dd] = T < kT ? Src[rowOf(B, T, Heads, H) + Dd] : 0.f;
+  }
+}
+__device__ __forceinline__ void loadRowStats(const float *Lse,
+                                             const float *Dv, int B, int H,
+                                             int T0, int Rows, float *LseS,
+                                             float *DvS) {
+  for (int R = threadIdx.x; R < Rows; R += kThreads) {
+    int T = T0 + R;
+    unsigned long long E = ((unsigned long long)B * kHq + H) * kT + T;
+    LseS[R] = T < kT ? Lse[E] * kLog2e : 0.f;
+    DvS[R] = T < kT ? Dv[E] : 0.f;
+  }
+}
+// P and dS of query T (row stats Ls, Dvv) and key C from the raw dot
+// products S = q·k and Dp = dO·v.
+__device__ __forceinline__ void probGrad(float S, float Dp, int T, int C,
+                                         float Ls, float Dvv, float &P,
+                                         float &Ds) {
+  bool Live = C <= T && T < kT;
+  P = Live ? exp2f(S * kScaleLog2 - Ls) : 0.f;
+  Ds = P * (Dp - Dvv);
+}
+} // namespace hybc_attn
+)";
+
+const char kDkDvBody[] = R"(
+using namespace hybc_attn;
+static constexpr int kRk = kBwdBk / 16, kCq = kBwdBq / 8, kLd = kD + 1;
+__shared__ float Ks[kBwdBk * kLd], Vs[kBwdBk * kLd];
+__shared__ float Qs[kBwdBq * kLd], Dos[kBwdBq * kLd];
+__shared__ float Ps[kBwdBk][kBwdBq + 1], Dss[kBwdBk][kBwdBq + 1];
+__shared__ float LseS[kBwdBq], DvS[kBwdBq];
+const int Tid = threadIdx.x, Tx = Tid & 7, Ty = Tid >> 3;
+const int K0 = blockIdx.x * kBwdBk, Hk = blockIdx.y, B = blockIdx.z;
+loadRows(k, kHkv, B, Hk, K0, kBwdBk, Ks);
+loadRows(v, kHkv, B, Hk, K0, kBwdBk, Vs);
+float DK[kRk][kOc], DV[kRk][kOc];
+#pragma unroll
+for (int I = 0; I < kRk; ++I)
+#pragma unroll
+  for (int J = 0; J < kOc; ++J)
+    DK[I][J] = DV[I][J] = 0.f;
+for (int G = 0; G < kGroup; ++G) {
+  const int H = Hk * kGroup + G;
+  for (int Q0 = (K0 / kBwdBq) * kBwdBq; Q0 < kT; Q0 += kBwdBq) {
+    __syncthreads();
+    loadRows(q, kHq, B, H, Q0, kBwdBq, Qs);
+    loadRows(dout, kHq, B, H, Q0, kBwdBq, Dos);
+    loadRowStats(lse, attn_dv_rowsum, B, H, Q0, kBwdBq, LseS, DvS);
+    __syncthreads();
+    // Sᵀ = K Qᵀ and dPᵀ = V dOᵀ (MMA site).
+    float S[kRk][kCq], Dp[kRk][kCq];
+#pragma unroll
+    for (int I = 0; I < kRk; ++I)
+#pragma unroll
+      for (int J = 0; J < kCq; ++J)
+        S[I][J] = Dp[I][J] = 0.f;
+#pragma unroll 4
+    for (int Dd = 0; Dd < kD; ++Dd) {
+      float Kv[kRk], Vv[kRk], Qv[kCq], Ov[kCq];
+#pragma unroll
+      for (int I = 0; I < kRk; ++I) {
+        Kv[I] = Ks[(Ty + 16 * I) * kLd + Dd];
+        Vv[I] = Vs[(Ty + 16 * I) * kLd + Dd];
+      }
+#pragma unroll
+      for (int J = 0; J < kCq; ++J) {
+        Qv[J] = Qs[(Tx + 8 * J) * kLd + Dd];
+        Ov[J] = Dos[(Tx + 8 * J) * kLd + Dd];
+      }
+#pragma unroll
+      for (int I = 0; I < kRk; ++I)
+#pragma unroll
+        for (int J = 0; J < kCq; ++J) {
+          S[I][J] = fmaf(Kv[I], Qv[J], S[I][J]);
+          Dp[I][J] = fmaf(Vv[I], Ov[J], Dp[I][J]);
+        }
+    }
+#pragma unroll
+    for (int I = 0; I < kRk; ++I)
+#pragma unroll
+      for (int J = 0; J < kCq; ++J) {
+        int R = Tx + 8 * J, C = Ty + 16 * I;
+        probGrad(S[I][J], Dp[I][J], Q0 + R, K0 + C, LseS[R], DvS[R],
+                 Ps[C][R], Dss[C][R]);
+      }
+    __syncthreads();
+    // dV += Pᵀ dO, dK += dSᵀ Q (MMA site).
+#pragma unroll 4
+    for (int R = 0; R < kBwdBq; ++R) {
+      float Pv[kRk], Dsv[kRk], Ov[kOc], Qv[kOc];
+#pragma unroll
+      for (int I = 0; I < kRk; ++I) {
+        Pv[I] = Ps[Ty + 16 * I][R];
+        Dsv[I] = Dss[Ty + 16 * I][R];
+      }
+#pragma unroll
+      for (int J = 0; J < kOc; ++J) {
+        Ov[J] = Dos[R * kLd + Tx + 8 * J];
+        Qv[J] = Qs[R * kLd + Tx + 8 * J];
+      }
+#pragma unroll
+      for (int I = 0; I < kRk; ++I)
+#pragma unroll
+        for (int J = 0; J < kOc; ++J) {
+          DV[I][J] = fmaf(Pv[I], Ov[J], DV[I][J]);
+          DK[I][J] = fmaf(Dsv[I], Qv[J], DK[I][J]);
+        }
+    }
+  }
+}
+#pragma unroll
+for (int I = 0; I < kRk; ++I) {
+  int T = K0 + Ty + 16 * I;
+  if (T >= kT)
+    continue;
+#pragma unroll
+  for (int J = 0; J < kOc; ++J) {
+    dk[rowOf(B, T, kHkv, Hk) + Tx + 8 * J] = DK[I][J] * kScale;
+    dv[rowOf(B, T, kHkv, Hk) + Tx + 8 * J] = DV[I][J];
+  }
+})";
+
+const char kDqBody[] = R"(
+using namespace hybc_attn;
+static constexpr int kRq = kBwdBq / 16, kCk = kBwdBk / 8, kLd = kD + 1;
+__shared__ float Qs[kBwdBq * kLd], Dos[kBwdBq * kLd];
+__shared__ float Ks[kBwdBk * kLd], Vs[kBwdBk * kLd];
+__shared__ float Dss[kBwdBq][kBwdBk + 1];
+__shared__ float LseS[kBwdBq], DvS[kBwdBq];
+const int Tid = threadIdx.x, Tx = Tid & 7, Ty = Tid >> 3;
+const int Q0 = (gridDim.x - 1 - blockIdx.x) * kBwdBq; // heaviest first
+const int H = blockIdx.y, B = blockIdx.z, Hk = H / kGroup;
+loadRows(q, kHq, B, H, Q0, kBwdBq, Qs);
+loadRows(dout, kHq, B, H, Q0, kBwdBq, Dos);
+loadRowStats(lse, attn_dv_rowsum, B, H, Q0, kBwdBq, LseS, DvS);
+float DQ[kRq][kOc];
+#pragma unroll
+for (int I = 0; I < kRq; ++I)
+#pragma unroll
+  for (int J = 0; J < kOc; ++J)
+    DQ[I][J] = 0.f;
+const int KEnd = min(kT, Q0 + kBwdBq);
+for (int K0 = 0; K0 < KEnd; K0 += kBwdBk) {
+  __syncthreads();
+  loadRows(k, kHkv, B, Hk, K0, kBwdBk, Ks);
+  loadRows(v, kHkv, B, Hk, K0, kBwdBk, Vs);
+  __syncthreads();
+  // S = Q Kᵀ and dP = dO Vᵀ (MMA site).
+  float S[kRq][kCk], Dp[kRq][kCk];
+#pragma unroll
+  for (int I = 0; I < kRq; ++I)
+#pragma unroll
+    for (int J = 0; J < kCk; ++J)
+      S[I][J] = Dp[I][J] = 0.f;
+#pragma unroll 4
+  for (int Dd = 0; Dd < kD; ++Dd) {
+    float Qv[kRq], Ov[kRq], Kv[kCk], Vv[kCk];
+#pragma unroll
+    for (int I = 0; I < kRq; ++I) {
+      Qv[I] = Qs[(Ty + 16 * I) * kLd + Dd];
+      Ov[I] = Dos[(Ty + 16 * I) * kLd + Dd];
+    }
+#pragma unroll
+    for (int J = 0; J < kCk; ++J) {
+      Kv[J] = Ks[(Tx + 8 * J) * kLd + Dd];
+      Vv[J] = Vs[(Tx + 8 * J) * kLd + Dd];
+    }
+#pragma unroll
+    for (int I = 0; I < kRq; ++I)
+#pragma unroll
+      for (int J = 0; J < kCk; ++J) {
+        S[I][J] = fmaf(Qv[I], Kv[J], S[I][J]);
+        Dp[I][J] = fmaf(Ov[I], Vv[J], Dp[I][J]);
+      }
+  }
+#pragma unroll
+  for (int I = 0; I < kRq; ++I)
+#pragma unroll
+    for (int J = 0; J < kCk; ++J) {
+      int R = Ty + 16 * I, C = Tx + 8 * J;
+      float P;
+      probGrad(S[I][J], Dp[I][J], Q0 + R, K0 + C, LseS[R], DvS[R], P,
+               Dss[R][C]);
+    }
+  __syncthreads();
+  // dQ += dS K (MMA site).
+#pragma unroll 4
+  for (int C = 0; C < kBwdBk; ++C) {
+    float Dsv[kRq], Kv[kOc];
+#pragma unroll
+    for (int I = 0; I < kRq; ++I)
+      Dsv[I] = Dss[Ty + 16 * I][C];
+#pragma unroll
+    for (int J = 0; J < kOc; ++J)
+      Kv[J] = Ks[C * kLd + Tx + 8 * J];
+#pragma unroll
+    for (int I = 0; I < kRq; ++I)
+#pragma unroll
+      for (int J = 0; J < kOc; ++J)
+        DQ[I][J] = fmaf(Dsv[I], Kv[J], DQ[I][J]);
+  }
+}
+#pragma unroll
+for (int I = 0; I < kRq; ++I) {
+  int T = Q0 + Ty + 16 * I;
+  if (T >= kT)
+    continue;
+#pragma unroll
+  for (int J = 0; J < kOc; ++J)
+    dq[rowOf(B, T, kHq, H) + Tx + 8 * J] = DQ[I][J] * kScale;
+})";
+
+/// Common spec fields of one backward kernel.
+KernelSpec makeSpec(const AttnDims &D, llvm::StringRef Stage, unsigned Threads,
+                    const ir::Op &O) {
+  KernelSpec K;
+  K.Name = ("hybc_attention_bwd_" + Stage + "_" + D.signature()).str();
+  K.Family = "attention";
+  K.Block[0] = Threads;
+  addProvenance(K, O);
+  return K;
+}
+
+/// Header, constants, helpers, signature and body.
+void assemble(KernelSpec &K, const AttnDims &D, const ir::Op &O,
+              const EmitContext &C, llvm::StringRef Summary,
+              llvm::StringRef Body, bool Helpers) {
+  SourceWriter W;
+  writeKernelHeader(W, K, K.FusedOps, specLineText(O, C), Summary);
+  writeAttentionConstants(W, D);
+  if (Helpers)
+    emitVerbatim(W, kBwdHelpers);
+  openKernel(W, K, K.Block[0]);
+  emitVerbatim(W, Body);
+  W.close();
+  finishKernel(K, W);
+}
+
+} // namespace
+
+llvm::Expected<std::vector<KernelSpec>>
+hybc::emitAttentionBackward(const ir::Op &O, const EmitContext &C) {
+  if (O.kind() != ir::OpKind::AttentionBwd || O.numOperands() != 6 ||
+      O.numResults() != 3)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "attention codegen: expected an "
+                                   "attention_bwd op (do,q,k,v,o,lse) -> "
+                                   "(dq,dk,dv)");
+  auto D = attentionDimsOf(O.operand(1)->type(), O.operand(2)->type(),
+                           O.operand(3)->type());
+  if (!D)
+    return D.takeError();
+  const int64_t QN = D->B * D->T * D->Hq * D->D;
+  const int64_t KN = D->B * D->T * D->Hkv * D->D, RN = D->B * D->Hq * D->T;
+  auto In = [&](llvm::StringRef Name, unsigned I, int64_t N) {
+    return bufferArg(Name, N, O.operand(I)->id(), false);
+  };
+  std::vector<KernelSpec> Ks;
+  KernelSpec Pre = makeSpec(*D, "pre", 256, O);
+  Pre.Grid[0] = static_cast<unsigned>(ceilDiv(RN, 8));
+  Pre.Args = {In("dout", 0, QN), In("o", 4, QN),
+              scratchArg("attn_dv_rowsum", RN, true)};
+  assemble(Pre, *D, O, C, "attention backward 1/3: Dv = rowsum(dO * O).",
+           kPreBody, false);
+  Ks.push_back(std::move(Pre));
+
+  KernelSpec Kv = makeSpec(*D, "dkdv", 128, O);
+  Kv.Grid[0] = static_cast<unsigned>(ceilDiv(D->T, D->BwdBk));
+  Kv.Grid[1] = static_cast<unsigned>(D->Hkv);
+  Kv.Grid[2] = static_cast<unsigned>(D->B);
+  Kv.Args = {In("dout", 0, QN),
+             In("q", 1, QN),
+             In("k", 2, KN),
+             In("v", 3, KN),
+             In("lse", 5, RN),
+             scratchArg("attn_dv_rowsum", RN, false),
+             bufferArg("dk", KN, O.result(1)->id(), true),
+             bufferArg("dv", KN, O.result(2)->id(), true)};
+  assemble(Kv, *D, O, C,
+           "attention backward 2/3: dK, dV per (k-tile, kv-head, batch), "
+           "summed over the GQA group and causal q-tiles in a fixed order.",
+           kDkDvBody, true);
+  Ks.push_back(std::move(Kv));
+
+  KernelSpec Dq = makeSpec(*D, "dq", 128, O);
+  Dq.Grid[0] = static_cast<unsigned>(ceilDiv(D->T, D->BwdBq));
+  Dq.Grid[1] = static_cast<unsigned>(D->Hq);
+  Dq.Grid[2] = static_cast<unsigned>(D->B);
+  Dq.Args = {In("dout", 0, QN),
+             In("q", 1, QN),
+             In("k", 2, KN),
+             In("v", 3, KN),
+             In("lse", 5, RN),
+             scratchArg("attn_dv_rowsum", RN, false),
+             bufferArg("dq", QN, O.result(0)->id(), true)};
+  assemble(Dq, *D, O, C,
+           "attention backward 3/3: dQ per (q-tile, q-head, batch) over the "
+           "causal k-tiles (no atomics).",
+           kDqBody, true);
+  Ks.push_back(std::move(Dq));
+  return Ks;
+}

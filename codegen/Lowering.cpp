@@ -1,0 +1,272 @@
+//===- codegen/Lowering.cpp - IR graph -> kernel plan ---------------------===//
+///
+/// \file
+/// See Lowering.h. Walks the graph in order; a fused group is emitted at its
+/// last op, an accumulating GEMM at its add. Example (tiny hybrid head):
+///   %88 = matmul(%87, %1) -> gemm 4096x1024x128 C=%88
+///   %90 = lm_loss(%88, %89) -> hybc_lm_loss_fwd_r4096_v1024_*,
+///   hybc_lm_loss_mean_*
+///
+//===----------------------------------------------------------------------===//
+#include "codegen/Lowering.h"
+#include "codegen/EmitCommon.h"
+#include "codegen/EmitFamilies.h"
+
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <algorithm>
+#include <map>
+
+using namespace hybc;
+using namespace hybc::ir;
+
+namespace {
+
+llvm::Error lowerError(const llvm::Twine &Msg) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 "codegen: " + Msg.str());
+}
+
+class Lowerer {
+public:
+  Lowerer(const Graph &G, const EmitContext &C, const LoweringOptions &O)
+      : G(G), C(C), O(O) {}
+  llvm::Expected<Plan> run();
+
+private:
+  llvm::Error lowerOp(unsigned I, const Op &Op);
+  llvm::Expected<std::vector<KernelSpec>> emitOp(const Op &Op);
+  llvm::Error addKernels(std::vector<KernelSpec> Ks, bool External,
+                         const std::string &Note);
+  void addGemm(const Op &MM, const Value *Dst, bool Accumulate,
+               const std::string &Note);
+  void accumulationAliases();
+  std::string noteOf(llvm::ArrayRef<const Op *> Ops,
+                     llvm::StringRef Extra = "") const;
+  llvm::Error addBuffers();
+
+  const Graph &G;
+  const EmitContext &C;
+  const LoweringOptions &O;
+  FusionPlan F;
+  Plan P;
+  llvm::StringMap<unsigned> KernelIndex;
+  std::map<std::string, int64_t> Scratch;
+  llvm::DenseSet<unsigned> AliasDst;
+};
+
+std::string Lowerer::noteOf(llvm::ArrayRef<const Op *> Ops,
+                            llvm::StringRef Extra) const {
+  std::string N;
+  for (const Op *Q : Ops)
+    N += (N.empty() ? "" : "\n") + irOpText(*Q);
+  if (!Extra.empty())
+    N += "\n" + Extra.str();
+  for (const auto &Entry : F.Notes)
+    if (llvm::is_contained(Ops, Entry.first))
+      N += "\n" + Entry.second;
+  return N;
+}
+
+void Lowerer::accumulationAliases() {
+  for (const GemmAccumulation &A : F.Accumulations) {
+    PlanStep S;
+    S.K = PlanStep::Alias;
+    S.Dst = A.Into->id();
+    S.Src = A.Add->result()->id();
+    S.Note = llvm::formatv("%{0} is written into %{1}'s buffer (gemm %{2} "
+                           "accumulates into it)",
+                           S.Dst, S.Src, A.MatMul->result()->id())
+                 .str();
+    AliasDst.insert(S.Dst);
+    P.Steps.push_back(std::move(S));
+  }
+}
+
+llvm::Error Lowerer::addKernels(std::vector<KernelSpec> Ks, bool External,
+                                const std::string &Note) {
+  for (KernelSpec &K : Ks) {
+    PlanStep S;
+    S.K = PlanStep::Kernel;
+    S.Note = Note;
+    for (KernelArg &A : K.Args) {
+      if (External && A.K == KernelArg::Buffer && A.ValueId == 0)
+        A.Scratch = true;
+      S.Bindings.push_back(A.Scratch ? 0 : A.ValueId);
+      if (A.Scratch)
+        Scratch[A.Name] = std::max(Scratch[A.Name], A.Elements);
+    }
+    auto It = KernelIndex.find(K.Name);
+    if (It != KernelIndex.end()) {
+      if (kernelCode(P.Kernels[It->second].Source) != kernelCode(K.Source))
+        return lowerError(llvm::formatv("two different kernels are named "
+                                        "'{0}' (hint: the emitter must put "
+                                        "every specialisation in the name)",
+                                        K.Name));
+      S.KernelIndex = It->second;
+    } else {
+      S.KernelIndex = P.Kernels.size();
+      KernelIndex[K.Name] = S.KernelIndex;
+      P.Kernels.push_back(std::move(K));
+    }
+    P.Steps.push_back(std::move(S));
+  }
+  return llvm::Error::success();
+}
+
+void Lowerer::addGemm(const Op &MM, const Value *Dst, bool Accumulate,
+                      const std::string &Note) {
+  const TensorType &A = MM.operand(0)->type(), &B = MM.operand(1)->type();
+  PlanStep S;
+  S.K = PlanStep::Gemm;
+  S.G.A = MM.operand(0)->id();
+  S.G.B = MM.operand(1)->id();
+  S.G.C = Dst->id();
+  S.G.TransA = MM.getInt("ta") != 0;
+  S.G.TransB = MM.getInt("tb") != 0;
+  S.G.M = S.G.TransA ? A.inner() : A.outer();
+  S.G.K = S.G.TransA ? A.outer() : A.inner();
+  S.G.N = S.G.TransB ? B.outer() : B.inner();
+  S.G.Accumulate = Accumulate;
+  S.Note = Note;
+  P.Steps.push_back(std::move(S));
+}
+
+llvm::Expected<std::vector<KernelSpec>> Lowerer::emitOp(const Op &Op) {
+  switch (Op.kind()) {
+  case OpKind::Attention:
+    return O.AttentionForward(Op, C);
+  case OpKind::AttentionBwd:
+    return O.AttentionBackward(Op, C);
+  case OpKind::Mamba3:
+    return O.Mamba3Forward(Op, C);
+  case OpKind::Mamba3Bwd:
+    return O.Mamba3Backward(Op, C);
+  case OpKind::LmLoss:
+    return emitLossForward(Op, C);
+  case OpKind::LmLossBwd:
+    return emitLossBackward(Op, C);
+  case OpKind::EmbeddingBwd:
+  case OpKind::BigramHashBwd:
+    return emitEmbeddingBackward(Op, C);
+  default:
+    return lowerError(llvm::formatv("no lowering for op '{0}' (%{1})",
+                                    opKindName(Op.kind()), Op.result()->id()));
+  }
+}
+
+llvm::Error Lowerer::lowerOp(unsigned I, const Op &Op) {
+  OpKind K = Op.kind();
+  if (K == OpKind::Input || K == OpKind::ParamRef)
+    return llvm::Error::success();
+  if (K == OpKind::Reshape) {
+    PlanStep S;
+    S.K = PlanStep::Alias;
+    S.Dst = Op.result()->id();
+    S.Src = Op.operand(0)->id();
+    S.Note = noteOf({&Op});
+    AliasDst.insert(S.Dst);
+    P.Steps.push_back(std::move(S));
+    return llvm::Error::success();
+  }
+  auto Acc = F.AccumulationOf.find(&Op);
+  if (Acc != F.AccumulationOf.end()) {
+    const GemmAccumulation &A = F.Accumulations[Acc->second];
+    if (&Op == A.Add)
+      addGemm(*A.MatMul, A.Add->result(), /*Accumulate=*/true,
+              noteOf({A.MatMul, A.Add}));
+    return llvm::Error::success(); // The matmul itself runs at its add.
+  }
+  if (K == OpKind::MatMul) {
+    addGemm(Op, Op.result(), /*Accumulate=*/false, noteOf({&Op}));
+    return llvm::Error::success();
+  }
+  auto Grp = F.GroupOf.find(&Op);
+  if (Grp != F.GroupOf.end()) {
+    const FusionGroup &FG = F.Groups[Grp->second];
+    if (FG.Position != I)
+      return llvm::Error::success();
+    auto Ks = emitRowGroup(FG, F, C);
+    if (!Ks)
+      return Ks.takeError();
+    return addKernels(std::move(*Ks), false, noteOf(FG.Ops));
+  }
+  auto Ks = emitOp(Op);
+  if (!Ks)
+    return Ks.takeError();
+  bool External = K == OpKind::Attention || K == OpKind::AttentionBwd ||
+                  K == OpKind::Mamba3 || K == OpKind::Mamba3Bwd;
+  return addKernels(std::move(*Ks), External, noteOf({&Op}));
+}
+
+llvm::Error Lowerer::addBuffers() {
+  std::vector<bool> Used(G.numValues(), false);
+  for (const PlanStep &S : P.Steps) {
+    for (unsigned V : S.Bindings)
+      Used[V] = true;
+    if (S.K == PlanStep::Gemm)
+      Used[S.G.A] = Used[S.G.B] = Used[S.G.C] = true;
+    if (S.K == PlanStep::Alias)
+      Used[S.Dst] = Used[S.Src] = true;
+  }
+  std::vector<const Value *> ById(G.numValues(), nullptr);
+  llvm::DenseMap<const Value *, unsigned> GradOf;
+  for (const auto &PG : G.ParamGrads)
+    GradOf[PG.second] = PG.first->index();
+  for (const auto &Op : G.ops())
+    for (const Value *V : Op->results()) {
+      ById[V->id()] = V;
+      if (Op->kind() == OpKind::ParamRef || Op->kind() == OpKind::Input ||
+          GradOf.count(V) || V == G.Output)
+        Used[V->id()] = true;
+    }
+  for (unsigned Id = 0; Id < ById.size(); ++Id) {
+    if (!Used[Id] || !ById[Id] || AliasDst.count(Id))
+      continue;
+    const Value &V = *ById[Id];
+    PlanBuffer B;
+    B.ValueId = Id;
+    B.Elements = V.type().numel();
+    B.DType = dtypeName(V.type().Elem).str();
+    OpKind K = V.def()->kind();
+    if (K == OpKind::ParamRef) {
+      B.R = PlanBuffer::Param;
+      B.ParamIndex = V.def()->param()->index();
+    } else if (K == OpKind::Input) {
+      B.R = PlanBuffer::Input;
+    } else if (GradOf.count(&V)) {
+      B.R = PlanBuffer::Grad;
+      B.ParamIndex = GradOf.lookup(&V);
+    }
+    P.Buffers.push_back(B);
+  }
+  for (const auto &PG : G.ParamGrads)
+    if (AliasDst.count(PG.second->id()))
+      return lowerError(llvm::formatv("gradient %{0} of '{1}' is an alias",
+                                      PG.second->id(), PG.first->name()));
+  return llvm::Error::success();
+}
+
+llvm::Expected<Plan> Lowerer::run() {
+  F = decideFusion(G, O.Fusion);
+  accumulationAliases();
+  unsigned I = 0;
+  for (const auto &Op : G.ops())
+    if (llvm::Error E = lowerOp(I++, *Op))
+      return E;
+  if (llvm::Error E = addBuffers())
+    return E;
+  for (const auto &S : Scratch)
+    P.Scratch.push_back(PlanScratch{S.first, S.second});
+  P.LossValue = G.Output ? G.Output->id() : 0;
+  return std::move(P);
+}
+
+} // namespace
+
+llvm::Expected<Plan> hybc::lowerToKernels(const Graph &G, const EmitContext &C,
+                                          const LoweringOptions &O) {
+  return Lowerer(G, C, O).run();
+}

@@ -1,0 +1,157 @@
+//===- tests/codegen/EmitAttentionTest.cpp - Attention emitters -----------===//
+///
+/// \file
+/// The FA2-style attention forward and deterministic backward emitters:
+/// deterministic names, byte-stable sources with provenance, launch
+/// configurations and buffer bindings, shape errors, and (when nvcc is
+/// installed) sm_90a compilation of every kernel for a small and the PG
+/// shape (B=2, T=1024, Hq=8, Hkv=4, D=64). Numerical parity runs on a GPU
+/// in tests/gpu/KernelParityAttentionTest.cpp.
+///
+//===----------------------------------------------------------------------===//
+#include "codegen/Emitters.h"
+#include "tests/codegen/NvccCompile.h"
+
+#include <gtest/gtest.h>
+
+using namespace hybc;
+using namespace hybc::ir;
+
+namespace {
+
+/// A graph holding attention (q, k, v) and its attention_bwd.
+struct AttnGraph {
+  Graph G;
+  Op *Fwd = nullptr, *Bwd = nullptr;
+  AttnGraph(int64_t B, int64_t T, int64_t Hq, int64_t Hkv, int64_t D) {
+    G.input("ids", TensorType(DType::I32, {B, T})); // value 0 is never ours
+    G.Ctx.SpecLine = 7;
+    TensorType QT(DType::F32, {B, T, Hq, D}), KT(DType::F32, {B, T, Hkv, D});
+    Value *Q = G.input("q", QT), *K = G.input("k", KT), *V = G.input("v", KT);
+    Fwd = G.create(OpKind::Attention, {Q, K, V},
+                   {QT, TensorType(DType::F32, {B, Hq, T})});
+    Value *DO = G.input("do", QT);
+    Bwd = G.create(OpKind::AttentionBwd,
+                   {DO, Q, K, V, Fwd->result(0), Fwd->result(1)}, {QT, KT, KT});
+  }
+};
+
+std::vector<KernelSpec> emitBoth(const AttnGraph &A) {
+  EmitContext C{"model.hyb"};
+  auto F = emitAttentionForward(*A.Fwd, C);
+  auto B = emitAttentionBackward(*A.Bwd, C);
+  EXPECT_TRUE(static_cast<bool>(F)) << (F ? "" : toString(F.takeError()));
+  EXPECT_TRUE(static_cast<bool>(B)) << (B ? "" : toString(B.takeError()));
+  std::vector<KernelSpec> All;
+  if (F)
+    All = std::move(*F);
+  if (B)
+    All.insert(All.end(), B->begin(), B->end());
+  return All;
+}
+
+TEST(EmitAttention, DeterministicNames) {
+  AttnGraph A(2, 1024, 8, 4, 64);
+  std::vector<KernelSpec> Ks = emitBoth(A);
+  ASSERT_EQ(Ks.size(), 4u);
+  EXPECT_EQ(Ks[0].Name, "hybc_attention_fwd_b2_t1024_hq8_hkv4_d64");
+  EXPECT_EQ(Ks[1].Name, "hybc_attention_bwd_pre_b2_t1024_hq8_hkv4_d64");
+  EXPECT_EQ(Ks[2].Name, "hybc_attention_bwd_dkdv_b2_t1024_hq8_hkv4_d64");
+  EXPECT_EQ(Ks[3].Name, "hybc_attention_bwd_dq_b2_t1024_hq8_hkv4_d64");
+  for (const KernelSpec &K : Ks)
+    EXPECT_EQ(K.Family, "attention");
+}
+
+TEST(EmitAttention, SourcesAreByteStableAndCarryProvenance) {
+  AttnGraph A(2, 1024, 8, 4, 64), Again(2, 1024, 8, 4, 64);
+  std::vector<KernelSpec> X = emitBoth(A), Y = emitBoth(Again);
+  ASSERT_EQ(X.size(), Y.size());
+  for (size_t I = 0; I < X.size(); ++I) {
+    EXPECT_EQ(X[I].Source, Y[I].Source) << X[I].Name;
+    EXPECT_EQ(X[I].Source.rfind(hybcPrelude().str(), 0), 0u) << "prelude";
+    EXPECT_NE(X[I].Source.find("extern \"C\" __global__"), std::string::npos);
+    EXPECT_NE(X[I].Source.find(X[I].Name + "("), std::string::npos);
+    EXPECT_NE(X[I].Source.find("spec: model.hyb:7"), std::string::npos);
+    EXPECT_EQ(X[I].Source.find("#include"), std::string::npos);
+    ASSERT_EQ(X[I].SpecLines, std::vector<unsigned>{7});
+  }
+  EXPECT_NE(X[0].Source.find("// IR: %4, %5 = attention(%1, %2, %3)"),
+            std::string::npos);
+  EXPECT_NE(X[0].Source.find("static constexpr int kT = 1024;"),
+            std::string::npos);
+  EXPECT_EQ(X[1].FusedOps,
+            std::vector<std::string>{"%7, %8, %9 = attention_bwd(%6, %1, %2, "
+                                     "%3, %4, %5)"});
+}
+
+TEST(EmitAttention, LaunchConfigsAndBindings) {
+  AttnGraph A(2, 1024, 8, 4, 64);
+  std::vector<KernelSpec> Ks = emitBoth(A);
+  ASSERT_EQ(Ks.size(), 4u);
+  const KernelSpec &F = Ks[0];
+  EXPECT_EQ(std::vector<unsigned>(F.Grid, F.Grid + 3),
+            (std::vector<unsigned>{16, 8, 2}));
+  EXPECT_EQ(F.Block[0], 128u);
+  EXPECT_EQ(F.SharedBytes, 0u) << "static shared memory only (<= 48 KiB)";
+  ASSERT_EQ(F.Args.size(), 5u);
+  EXPECT_EQ(F.Args[0].ValueId, A.Fwd->operand(0)->id());
+  EXPECT_EQ(F.Args[3].ValueId, A.Fwd->result(0)->id());
+  EXPECT_TRUE(F.Args[3].Output && F.Args[4].Output);
+  EXPECT_EQ(F.Args[4].Elements, 2 * 8 * 1024);
+  // The Dv scratch is written by the pre-pass and read by both passes.
+  const KernelSpec &Pre = Ks[1], &Kv = Ks[2], &Dq = Ks[3];
+  EXPECT_EQ(Pre.Grid[0], 2u * 1024 * 8 / 8);
+  ASSERT_EQ(Pre.Args.back().Name, "attn_dv_rowsum");
+  EXPECT_TRUE(Pre.Args.back().Output);
+  EXPECT_TRUE(Pre.Args.back().Scratch);
+  for (const KernelSpec *K : {&Kv, &Dq}) {
+    bool Reads = false;
+    for (const KernelArg &Arg : K->Args)
+      Reads |= Arg.Name == "attn_dv_rowsum" && Arg.Scratch && !Arg.Output &&
+               Arg.Elements == Pre.Args.back().Elements;
+    EXPECT_TRUE(Reads) << K->Name;
+  }
+  EXPECT_EQ(std::vector<unsigned>(Kv.Grid, Kv.Grid + 3),
+            (std::vector<unsigned>{32, 4, 2}));
+  EXPECT_EQ(std::vector<unsigned>(Dq.Grid, Dq.Grid + 3),
+            (std::vector<unsigned>{32, 8, 2}));
+  EXPECT_EQ(Kv.Args[6].ValueId, A.Bwd->result(1)->id());
+  EXPECT_EQ(Kv.Args[7].ValueId, A.Bwd->result(2)->id());
+  EXPECT_EQ(Dq.Args.back().ValueId, A.Bwd->result(0)->id());
+}
+
+TEST(EmitAttention, UnsupportedShapesAreErrors) {
+  AttnGraph Odd(1, 16, 4, 2, 12);
+  auto E = emitAttentionForward(*Odd.Fwd, EmitContext{"m.hyb"});
+  ASSERT_FALSE(static_cast<bool>(E));
+  EXPECT_NE(toString(E.takeError()).find("multiple of 8"), std::string::npos);
+  AttnGraph Big(1, 16, 2, 2, 256);
+  auto E2 = emitAttentionBackward(*Big.Bwd, EmitContext{"m.hyb"});
+  ASSERT_FALSE(static_cast<bool>(E2));
+  EXPECT_NE(toString(E2.takeError()).find("attention codegen: q f32["),
+            std::string::npos);
+  Graph G;
+  TensorType QT(DType::F32, {1, 8, 3, 16}), KT(DType::F32, {1, 8, 2, 16});
+  Op *Bad = G.create(OpKind::Attention,
+                     {G.input("q", QT), G.input("k", KT), G.input("v", KT)},
+                     {QT, TensorType(DType::F32, {1, 3, 8})});
+  auto E3 = emitAttentionForward(*Bad, EmitContext{});
+  ASSERT_FALSE(static_cast<bool>(E3));
+  EXPECT_NE(toString(E3.takeError()).find("multiple of kv heads"),
+            std::string::npos);
+}
+
+TEST(EmitAttention, KernelsCompileWithNvcc) {
+  if (test::nvccPath().empty())
+    GTEST_SKIP() << "nvcc not found (set HYBC_NVCC)";
+  for (auto Shape : {std::vector<int64_t>{1, 77, 4, 2, 16},
+                     std::vector<int64_t>{2, 1024, 8, 4, 64},
+                     std::vector<int64_t>{1, 50, 3, 1, 128}}) {
+    AttnGraph A(Shape[0], Shape[1], Shape[2], Shape[3], Shape[4]);
+    std::vector<KernelSpec> Ks = emitBoth(A);
+    ASSERT_EQ(Ks.size(), 4u);
+    EXPECT_EQ(test::nvccCompileAll(Ks), "");
+  }
+}
+
+} // namespace
