@@ -206,12 +206,16 @@ Expected<unsigned> dtypeBytes(StringRef DType) {
 void valuesOfStep(const Plan &P, const PlanStep &S,
                   SmallVectorImpl<unsigned> &Out) {
   switch (S.K) {
-  case PlanStep::Kernel:
+  case PlanStep::Kernel: {
     assert(S.KernelIndex < P.Kernels.size() && "kernel step out of range");
-    for (const KernelArg &A : P.Kernels[S.KernelIndex].Args)
-      if (A.K == KernelArg::Buffer)
-        Out.push_back(A.ValueId);
+    // Kernels are shared between launches: the buffers come from the step's
+    // bindings; scratch args bind by name and are not arena values.
+    const auto &Args = P.Kernels[S.KernelIndex].Args;
+    for (size_t I = 0; I < Args.size(); ++I)
+      if (Args[I].K == KernelArg::Buffer && !Args[I].Scratch)
+        Out.push_back(I < S.Bindings.size() ? S.Bindings[I] : Args[I].ValueId);
     return;
+  }
   case PlanStep::Gemm:
     Out.append({S.G.A, S.G.B, S.G.C});
     return;

@@ -54,6 +54,11 @@ public:
 /// gradient (1/grad_accum).
 std::unique_ptr<Backend> makeCpuBackend(const ir::Model &M, double GradScale);
 
+/// The CUDA backend (generated kernels + cuBLASLt). An error explains why
+/// none is available (no driver, no device, built without CUDA).
+llvm::Expected<std::unique_ptr<Backend>> makeGpuBackend(const ir::Model &M,
+                                                        double GradScale);
+
 } // namespace hybc
 
 #endif // HYBC_RUNTIME_TRAIN_BACKEND_H

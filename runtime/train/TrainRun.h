@@ -55,6 +55,7 @@ public:
 
 private:
   llvm::Error setupData();
+  llvm::Error setupBackend();
   llvm::Error setupOptimizer();
   llvm::Error setupOutput();
   llvm::Error resume();

@@ -49,10 +49,7 @@ llvm::Error TrainRun::setupOutput() {
 }
 
 llvm::Error TrainRun::setup() {
-  if (O.Device == "cuda")
-    return err("--device cuda: the CUDA backend is not available in this "
-               "build (hint: --device cpu)");
-  if (O.Device != "auto" && O.Device != "cpu")
+  if (O.Device != "auto" && O.Device != "cpu" && O.Device != "cuda")
     return err(llvm::formatv("unknown --device '{0}' (hint: cpu or cuda)",
                              O.Device));
   if (T.BatchTokens % (T.GradAccum * T.SeqLen) != 0)
@@ -66,11 +63,30 @@ llvm::Error TrainRun::setup() {
   if (llvm::Error E = setupOutput())
     return E;
   Store.initialize(T.Seed);
-  B = makeCpuBackend(M, 1.0 / static_cast<double>(T.GradAccum));
+  if (llvm::Error E = setupBackend())
+    return E;
   if (llvm::Error E = setupOptimizer())
     return E;
   if (!O.ResumeDir.empty())
     return resume();
+  return llvm::Error::success();
+}
+
+llvm::Error TrainRun::setupBackend() {
+  double Scale = 1.0 / static_cast<double>(T.GradAccum);
+  if (O.Device != "cpu") {
+    auto G = makeGpuBackend(M, Scale);
+    if (G) {
+      B = std::move(*G);
+      return llvm::Error::success();
+    }
+    if (O.Device == "cuda")
+      return err(llvm::formatv("--device cuda: {0} (hint: --device cpu)",
+                               llvm::toString(G.takeError())));
+    Sink.emit(MetricEvent::make("info", 0, T.Iterations)
+                  .str("device_note", llvm::toString(G.takeError())));
+  }
+  B = makeCpuBackend(M, Scale);
   return llvm::Error::success();
 }
 
