@@ -3,7 +3,7 @@
 /// \file
 /// Emits the forward of `mamba3` (docs mamba3.md §1, §3.2, schedule (A)) as
 /// two kernels:
-///   1. `hybc_mamba3_prep_<sig>` (EmitMamba3Prep.cpp): per-token pre-pass
+///   1. `hybc_mamba3_fwd_prep_<sig>` (EmitMamba3Prep.cpp): per-token pre-pass
 ///      into scratch buffers.
 ///   2. `hybc_mamba3_fwd_<sig>`: one block of 256 threads per (head, batch)
 ///      walking the chunks in order with the P×N state S in shared memory
@@ -16,7 +16,7 @@
 ///
 /// Example:
 ///   auto Ks = emitMamba3Forward(*M3Op, Ctx);
-///   // {"hybc_mamba3_prep_b2_l1024_h16_p64_n64_g1_s16_c64_d",
+///   // {"hybc_mamba3_fwd_prep_b2_l1024_h16_p64_n64_g1_s16_c64_d",
 ///   //  "hybc_mamba3_fwd_b2_l1024_h16_p64_n64_g1_s16_c64_d"}
 ///
 //===----------------------------------------------------------------------===//

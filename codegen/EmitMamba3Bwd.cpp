@@ -3,7 +3,7 @@
 /// \file
 /// Emits `mamba3_bwd` (do, w, params...) -> (dw, dparams...) as four
 /// kernels, deterministic throughout (no atomics):
-///   1. `hybc_mamba3_prep_<sig>_r`: the forward pre-pass plus 1/rms rows.
+///   1. `hybc_mamba3_bwd_prep_<sig>`: the forward pre-pass plus 1/rms rows.
 ///   2. `hybc_mamba3_bwd_<sig>` (EmitMamba3BwdCore.cpp): per (head, batch)
 ///      core backward; writes dz and dx into dw and per-token/per-head
 ///      scratch.

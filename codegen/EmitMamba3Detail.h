@@ -116,8 +116,9 @@ struct M3Scratch {
   static constexpr const char *PTok = "m3_ptok";     ///< (NB,H+2N) post parts
 };
 
-/// The per-token pre-pass kernel (split, Δ/A/λ, B/C RMSNorm, ω) reading
-/// w = operand \p WOperand, dt_bias and the norm weights.
+/// The per-token pre-pass kernel (split, Δ/A/λ, B/C RMSNorm, ω) of a
+/// mamba3 (`hybc_mamba3_fwd_prep_<sig>`) or mamba3_bwd op
+/// (`hybc_mamba3_bwd_prep_<sig>`, \p WithRstd: also the 1/rms rows).
 KernelSpec emitMamba3Prep(const ir::Op &O, const M3Dims &D,
                           const EmitContext &C, bool WithRstd);
 

@@ -12,7 +12,7 @@
 ///
 /// Example:
 ///   KernelSpec P = emitMamba3Prep(Op, Dims, Ctx, /*WithRstd=*/true);
-///   // P.Name == "hybc_mamba3_prep_b2_l1024_h16_p64_n64_g1_s16_c64_r"
+///   // P.Name == "hybc_mamba3_bwd_prep_b2_l1024_h16_p64_n64_g1_s16_c64"
 ///
 //===----------------------------------------------------------------------===//
 #include "codegen/EmitFamilyUtil.h"
@@ -56,9 +56,7 @@ for (int I = Tid; I < kS; I += 128)
 
 KernelSpec hybc::emitMamba3Prep(const ir::Op &O, const M3Dims &D,
                                 const EmitContext &C, bool WithRstd) {
-  KernelSpec K = makeMamba3Spec(O, D, "prep", 128);
-  if (WithRstd)
-    K.Name += "_r";
+  KernelSpec K = makeMamba3Spec(O, D, WithRstd ? "bwd_prep" : "fwd_prep", 128);
   K.Grid[0] = static_cast<unsigned>(D.B * D.L);
   const bool Bwd = O.kind() == ir::OpKind::Mamba3Bwd;
   const unsigned First = Bwd ? 2 : 1; // operand index of dt_bias
