@@ -92,8 +92,10 @@ llvm::Error emitKernels(const Model &M, llvm::StringRef Emit,
     Named.push_back(
         NamedPlan{Name, R, (*G)->Batch, (*G)->Time, &Plans.back(), Q});
   }
+  if (llvm::Error E = writeKernelSources(Named, M.S.Path, OutDir, OS))
+    return E;
   if (Emit == "cu")
-    return writeKernelSources(Named, M.S.Path, OutDir, OS);
+    return llvm::Error::success();
   return emitKernelBinaries(Named, Emit, OutDir, OS);
 }
 

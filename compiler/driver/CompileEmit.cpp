@@ -8,6 +8,11 @@
 #include "compiler/driver/CompileSteps.h"
 #include "compiler/passes/Passes.h"
 #include "runtime/data/AtomicFile.h"
+#ifdef HYBC_HAVE_CUDA
+#include "runtime/gpu/GpuModule.h"
+#include "runtime/gpu/GpuOptions.h"
+#include "runtime/gpu/KernelCache.h"
+#endif
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -59,14 +64,52 @@ llvm::Error hybc::writeKernelSources(llvm::ArrayRef<NamedPlan> Plans,
   return llvm::Error::success();
 }
 
+#ifdef HYBC_HAVE_CUDA
+llvm::Error hybc::emitKernelBinaries(llvm::ArrayRef<NamedPlan> Plans,
+                                     llvm::StringRef Kind, llvm::StringRef Dir,
+                                     llvm::raw_ostream &OS) {
+  // NVRTC needs no GPU: sm_90a (or HYBC_ARCH) CUBINs/PTX build anywhere.
+  auto Ks = uniqueKernels(Plans);
+  if (!Ks)
+    return Ks.takeError();
+  auto Opts = gpu::gpuOptions();
+  if (!Opts)
+    return Opts.takeError();
+  gpu::NvrtcOptions N = gpu::nvrtcOptionsFor(*Opts);
+  N.EmitPtx = Kind == "ptx";
+  std::vector<KernelSpec> Specs;
+  for (const KernelSpec *K : *Ks)
+    Specs.push_back(*K);
+  gpu::KernelCacheConfig CC = gpu::KernelCacheConfig::fromOptions(*Opts);
+  if (Kind == "ptx") { // PTX is only returned by a fresh compile
+    CC.Disk = false;
+    CC.AlwaysCompile = true;
+  }
+  gpu::KernelCache Cache(CC);
+  auto Bins = gpu::compileAll(Cache, Specs, N);
+  if (!Bins)
+    return Bins.takeError();
+  for (const gpu::CachedKernel &K : *Bins) {
+    llvm::SmallString<256> Path(Dir);
+    llvm::sys::path::append(Path, K.Name + "." + Kind.str());
+    if (llvm::Error E = data::writeFileAtomic(
+            Path, Kind == "ptx" ? llvm::StringRef(K.Ptx)
+                                : llvm::StringRef(K.Cubin)))
+      return E;
+  }
+  OS << "wrote " << Bins->size() << " ." << Kind << " files (" << N.Arch
+     << ") to " << Dir << "\n";
+  return llvm::Error::success();
+}
+#else
 llvm::Error hybc::emitKernelBinaries(llvm::ArrayRef<NamedPlan> Plans,
                                      llvm::StringRef Kind, llvm::StringRef Dir,
                                      llvm::raw_ostream &OS) {
   return llvm::createStringError(
       llvm::inconvertibleErrorCode(),
-      llvm::formatv("--emit {0}: NVRTC compilation is not wired into hybc "
-                    "compile yet (hint: --emit cu -o {1}, then compile the "
-                    ".cu files with runtime/gpu or nvcc -arch=sm_90a -cubin)",
-                    Kind, Dir.empty() ? "DIR" : Dir)
+      llvm::formatv("--emit {0}: this hybc was built without the CUDA "
+                    "toolkit (hint: --emit cu)",
+                    Kind)
           .str());
 }
+#endif
