@@ -97,10 +97,7 @@ llvm::Error hybc::runCheck(llvm::ArrayRef<llvm::StringRef> Args,
   bool Json = takeFlag(Rest, "--json");
   if (llvm::Error E = rejectRest("check", Rest))
     return E;
-  auto S = loadSpec(SA.Path, SA.Overrides, llvm::errs());
-  if (!S)
-    return S.takeError();
-  auto M = buildModel(*S);
+  auto M = loadModel(SA);
   if (!M)
     return M.takeError();
   if (Json)

@@ -129,10 +129,7 @@ llvm::Error hybc::runCompile(llvm::ArrayRef<llvm::StringRef> Args,
                       "DIR)",
                       Emit)
             .str());
-  auto S = loadSpec(SA.Path, SA.Overrides, llvm::errs());
-  if (!S)
-    return S.takeError();
-  auto M = buildModel(*S);
+  auto M = loadModel(SA);
   if (!M)
     return M.takeError();
   if (Emit == "hir")

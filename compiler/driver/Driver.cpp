@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/driver/Driver.h"
+#include "frontend/Frontend.h"
 
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/WithColor.h"
@@ -58,6 +59,14 @@ llvm::Error hybc::parseSpecArgs(llvm::ArrayRef<llvm::StringRef> Args,
                                    "no spec file given (hint: hybc check "
                                    "examples/tiny.hyb)");
   return llvm::Error::success();
+}
+
+llvm::Expected<std::unique_ptr<ir::Model>>
+hybc::loadModel(const SpecArgs &SA) {
+  auto S = loadSpec(SA.Path, SA.Overrides, llvm::errs());
+  if (!S)
+    return S.takeError();
+  return ir::buildModel(*S);
 }
 
 llvm::Error hybc::takeValue(std::vector<llvm::StringRef> &Rest,

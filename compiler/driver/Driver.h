@@ -8,11 +8,14 @@
 #ifndef HYBC_COMPILER_DRIVER_DRIVER_H
 #define HYBC_COMPILER_DRIVER_DRIVER_H
 
+#include "ir/Model.h"
+
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -28,6 +31,9 @@ struct SpecArgs {
 /// Unknown flags are left in Rest for the command to reject.
 llvm::Error parseSpecArgs(llvm::ArrayRef<llvm::StringRef> Args, SpecArgs &Out,
                           std::vector<llvm::StringRef> &Rest);
+
+/// Resolves the spec (diagnostics to stderr) and builds its model.
+llvm::Expected<std::unique_ptr<ir::Model>> loadModel(const SpecArgs &SA);
 
 /// Pops `--flag VALUE` from Rest if present. Missing value is an error.
 llvm::Error takeValue(std::vector<llvm::StringRef> &Rest,

@@ -34,14 +34,11 @@ llvm::Error hybc::runTrain(llvm::ArrayRef<llvm::StringRef> Args,
     return E;
   if (!O.ResumeDir.empty() && O.OutDir == TrainOptions().OutDir)
     O.OutDir = O.ResumeDir; // continue writing where the run was
-  auto S = loadSpec(SA.Path, SA.Overrides, llvm::errs());
-  if (!S)
-    return S.takeError();
-  auto M = ir::buildModel(*S);
+  auto M = loadModel(SA);
   if (!M)
     return M.takeError();
   llvm::raw_string_ostream Text(O.SpecText);
-  printResolvedSpec(*S, Text);
+  printResolvedSpec((*M)->S, Text);
   Text.flush();
   O.SpecHash = llvm::xxHash64(O.SpecText);
   auto Sum = train(**M, O, OS);
