@@ -20,48 +20,19 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/common/TempDir.h"
+
 #include <string>
 
 namespace hybc {
 namespace test {
 
-/// A fresh temporary directory, removed recursively on destruction.
-class TempDir {
-public:
-  TempDir() {
-    llvm::SmallString<256> P;
-    std::error_code EC = llvm::sys::fs::createUniqueDirectory("hybc-data", P);
-    EXPECT_FALSE(EC) << EC.message();
-    Dir = std::string(P.str());
-  }
-  ~TempDir() { llvm::sys::fs::remove_directories(Dir); }
-  TempDir(const TempDir &) = delete;
-  TempDir &operator=(const TempDir &) = delete;
-
-  /// Path of \p Name inside the directory.
-  std::string path(const llvm::Twine &Name) const {
-    llvm::SmallString<256> P(Dir);
-    llvm::sys::path::append(P, Name);
-    return std::string(P.str());
-  }
-  /// The directory itself.
-  const std::string &dir() const { return Dir; }
-
-private:
-  std::string Dir;
-};
 
 /// Path of \p Rel inside the repository checkout.
 inline std::string repoPath(llvm::StringRef Rel) {
   return (llvm::Twine(HYBC_REPO_ROOT) + "/" + Rel).str();
 }
 
-/// Consumes \p E and returns its message ("" when it was success).
-inline std::string errorText(llvm::Error E) {
-  if (!E)
-    return std::string();
-  return llvm::toString(std::move(E));
-}
 
 /// Reads a whole file ("" when missing).
 inline std::string readFileText(llvm::StringRef Path) {
