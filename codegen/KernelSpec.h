@@ -36,6 +36,21 @@ struct KernelArg {
   bool Scratch = false;
 };
 
+/// "buffer", "i64", "f32" or "f64".
+inline const char *kernelArgKindName(KernelArg::Kind K) {
+  switch (K) {
+  case KernelArg::Buffer:
+    return "buffer";
+  case KernelArg::I64:
+    return "i64";
+  case KernelArg::F32:
+    return "f32";
+  case KernelArg::F64:
+    return "f64";
+  }
+  return "?";
+}
+
 struct KernelSpec {
   std::string Name;   ///< Deterministic, unique in a module.
   std::string Source; ///< Complete CUDA C++ (extern "C" __global__ Name).

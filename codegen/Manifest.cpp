@@ -28,20 +28,6 @@ void dims(OStream &J, llvm::StringRef Key, const unsigned (&D)[3]) {
   });
 }
 
-const char *argKind(KernelArg::Kind K) {
-  switch (K) {
-  case KernelArg::Buffer:
-    return "buffer";
-  case KernelArg::I64:
-    return "i64";
-  case KernelArg::F32:
-    return "f32";
-  case KernelArg::F64:
-    return "f64";
-  }
-  return "?";
-}
-
 void writeKernel(OStream &J, const KernelSpec &K) {
   J.object([&] {
     J.attribute("name", K.Name);
@@ -54,7 +40,7 @@ void writeKernel(OStream &J, const KernelSpec &K) {
       for (const KernelArg &A : K.Args)
         J.object([&] {
           J.attribute("name", A.Name);
-          J.attribute("kind", argKind(A.K));
+          J.attribute("kind", kernelArgKindName(A.K));
           J.attribute("ctype", A.CType);
           if (A.K != KernelArg::Buffer)
             return;

@@ -22,20 +22,6 @@ namespace {
 
 constexpr unsigned kDefaultSharedLimit = 48 * 1024;
 
-const char *kindName(KernelArg::Kind K) {
-  switch (K) {
-  case KernelArg::Buffer:
-    return "buffer";
-  case KernelArg::I64:
-    return "i64";
-  case KernelArg::F32:
-    return "f32";
-  case KernelArg::F64:
-    return "f64";
-  }
-  return "?";
-}
-
 Error checkArgs(const KernelSpec &Spec, ArrayRef<LaunchArg> Args) {
   if (Args.size() != Spec.Args.size())
     return gpuError("kernel '" + Spec.Name + "': launched with " +
@@ -47,8 +33,8 @@ Error checkArgs(const KernelSpec &Spec, ArrayRef<LaunchArg> Args) {
     const KernelArg &A = Spec.Args[I];
     if (Args[I].K != A.K)
       return gpuError("kernel '" + Spec.Name + "': argument " + Twine(I) +
-                      " ('" + A.Name + "') is " + kindName(A.K) +
-                      " in the spec but " + kindName(Args[I].K) +
+                      " ('" + A.Name + "') is " + kernelArgKindName(A.K) +
+                      " in the spec but " + kernelArgKindName(Args[I].K) +
                       " was passed (hint: keep the spec's ABI order)");
     if (A.K == KernelArg::Buffer && Args[I].Ptr == 0)
       return gpuError("kernel '" + Spec.Name + "': buffer argument " +

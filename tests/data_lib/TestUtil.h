@@ -52,26 +52,4 @@ inline void writeRaw(llvm::StringRef Path, llvm::StringRef Bytes) {
 } // namespace test
 } // namespace hybc
 
-/// Asserts that \p Expr (an llvm::Error) fails with a message containing
-/// every given substring.
-#define HYBC_EXPECT_ERROR(Expr, ...)                                           \
-  do {                                                                         \
-    std::string Msg_ = ::hybc::test::errorText(Expr);                          \
-    EXPECT_FALSE(Msg_.empty()) << "expected an error";                         \
-    for (const char *Sub_ : {__VA_ARGS__})                                     \
-      EXPECT_NE(Msg_.find(Sub_), std::string::npos)                            \
-          << "message '" << Msg_ << "' lacks '" << Sub_ << "'";                \
-  } while (0)
-
-/// Asserts that the llvm::Expected \p V holds a value, printing the error.
-#define HYBC_ASSERT_EXPECTED(V)                                                \
-  ASSERT_TRUE(static_cast<bool>(V)) << ::llvm::toString((V).takeError())
-
-/// Asserts that \p Expr (an llvm::Error) is success, printing the message.
-#define HYBC_ASSERT_OK(Expr)                                                   \
-  do {                                                                         \
-    std::string Msg_ = ::hybc::test::errorText(Expr);                          \
-    ASSERT_TRUE(Msg_.empty()) << Msg_;                                         \
-  } while (0)
-
 #endif // HYBC_TESTS_DATA_LIB_TESTUTIL_H
