@@ -77,6 +77,55 @@ KernelSpec emitRowNormalize(int64_t Rows, int64_t Cols);
 /// g) (Nesterov) or buf. Args: grad, buf (in/out), update (out); F32 mu.
 KernelSpec emitMuonMomentum(int64_t N, bool Nesterov = true);
 
+/// \name Batched Muon kernels (EmitOptimizerBatched.cpp)
+/// One launch covers a segment of \p Count matrices of \p N = Rows*Cols
+/// floats whose slots start \p Stride floats apart (runtime/train/
+/// GpuLayout.h); the padding after each matrix is never read or written.
+/// Every kernel uses 256-thread blocks. Coefficients and scalars are F32
+/// arguments computed on the host.
+/// @{
+
+/// Per-matrix Frobenius normalisation X <- X / (||X|| + eps) in two
+/// launches. Pass 1 (grid Count*P, P = min(256, ceil(N / 2048)) blocks per
+/// matrix) writes per-block fp64 sums of x^2 as (hi, lo) float pairs into
+/// scratch "optim_fro_partials" (2*Count*P). Pass 2 (same grid) sums a
+/// matrix's P partials in fixed order, den = float(sqrt(S)) + eps (fp32),
+/// first = first / den (the unrounded Newton-Schulz iterate) and x =
+/// first (rounded to bf16 with \p RoundBf16). Args pass 1: first,
+/// partials; pass 2: partials, first (in/out), x (out); F32 eps.
+std::vector<KernelSpec> emitBatchedFrobeniusNormalize(int64_t Count, int64_t N,
+                                                      int64_t Stride,
+                                                      bool RoundBf16);
+
+/// MuonEq-R over a segment: every row of every matrix x_r <- x_r /
+/// max(||x_r||, eps), one block per row (grid Count*Rows, fp64 sums, no
+/// rounding as in the compiled Newton-Schulz). Args: x (in/out); F32 eps.
+KernelSpec emitBatchedRowNormalize(int64_t Count, int64_t Rows, int64_t Cols,
+                                   int64_t Stride);
+
+/// Newton-Schulz after A = X X^T (or X^T X): a <- r(a); ca <- r(coef * a)
+/// (r = bf16 rounding with \p RoundBf16, else identity). Args: a (in/out),
+/// ca (out); F32 coef (kNsC).
+KernelSpec emitNsGram(int64_t Count, int64_t N, int64_t Stride, bool RoundBf16);
+
+/// Newton-Schulz B = b*A + (c*A) A in place of A: a <- r(r(coef * a) +
+/// r(aa)). Args: a (in/out), aa; F32 coef (kNsB).
+KernelSpec emitNsPoly(int64_t Count, int64_t N, int64_t Stride, bool RoundBf16);
+
+/// Newton-Schulz X <- r(r(coef * S) + r(bx)) with S = first (the unrounded
+/// first iterate, \p FromFirst) or x itself. Args: x (in/out), [first,]
+/// bx; F32 coef (kNsA).
+KernelSpec emitNsUpdate(int64_t Count, int64_t N, int64_t Stride,
+                        bool FromFirst, bool RoundBf16);
+
+/// muonApply over a segment: u = update (with \p Scaled, r(u * scale));
+/// p = fmaf(alpha, u, decay ? p * keep : p). Args: param (in/out), update;
+/// F32 scale, keep (= float(1 - lr*wd)), alpha (= float(-lr)); I64 decay.
+KernelSpec emitMuonApplyBatched(int64_t Count, int64_t N, int64_t Stride,
+                                bool Scaled, bool RoundBf16);
+
+/// @}
+
 } // namespace hybc
 
 #endif // HYBC_CODEGEN_EMITOPTIMIZER_H

@@ -2,8 +2,8 @@
 //-*-===//
 ///
 /// \file
-/// Helpers shared by EmitOptimizer.cpp and EmitOptimizerMuon.cpp. Not a
-/// public API. Example:
+/// Helpers shared by EmitOptimizer.cpp, EmitOptimizerMuon.cpp and
+/// EmitOptimizerBatched.cpp. Not a public API. Example:
 ///   KernelSpec K = makeOptimizerSpec("hybc_optim_ema_n16", elementGrid(16),
 ///                                    256);
 ///   assembleOptimizer(K, "EMA", {intConst("kN", 16)}, Body);
@@ -24,6 +24,9 @@ namespace hybc {
 
 /// Device helpers (namespace hybc_opt: rbf16, elementIndex, u64).
 llvm::StringRef optimizerHelpersText();
+/// Device code of `blockSum(double)`: a fixed-order tree sum over a
+/// 256-thread block (shared array Red); every thread gets the result.
+llvm::StringRef blockSumDoubleText();
 /// Name, family "optimizer", 1-D grid and block.
 KernelSpec makeOptimizerSpec(const std::string &Name, unsigned Grid,
                              unsigned Threads);

@@ -106,6 +106,8 @@ for (int C = threadIdx.x; C < kCols; C += 256)
 
 } // namespace
 
+llvm::StringRef hybc::blockSumDoubleText() { return kBlockSumD; }
+
 KernelSpec hybc::emitScaleInplace(int64_t N, bool RoundBf16) {
   KernelSpec K = makeOptimizerSpec(
       llvm::formatv("hybc_optim_scale_n{0}{1}", N, RoundBf16 ? "_bf16" : ""),

@@ -3,7 +3,8 @@
 /// \file
 /// ltGemmShape (row-major step -> column-major cuBLASLt operands) and Blas:
 /// handle, workspace, a cache of descriptors and heuristic algorithms per
-/// (shape, transposes, types), and cublasLtMatmul with checked statuses.
+/// (shape, transposes, types, batch and strides), and cublasLtMatmul with
+/// checked statuses. A plain gemm is a batch of one.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,6 +16,7 @@
 
 #include <cublasLt.h>
 
+#include <cstdint>
 #include <map>
 #include <tuple>
 
@@ -60,8 +62,39 @@ struct LtPlan {
   cublasLtMatmulHeuristicResult_t Algo = {};
 };
 
-using PlanKey =
-    std::tuple<int64_t, int64_t, int64_t, bool, bool, int, int, int>;
+using PlanKey = std::tuple<int64_t, int64_t, int64_t, bool, bool, int, int, int,
+                           int64_t, int64_t, int64_t, int64_t>;
+
+/// Sets the strided-batch attributes of \p L (nothing for one product).
+Error setBatch(cublasLtMatrixLayout_t L, int64_t Batch, int64_t Stride) {
+  if (Batch == 1)
+    return Error::success();
+  int32_t Count = static_cast<int32_t>(Batch);
+  if (Error E = HYBC_CUBLAS(cublasLtMatrixLayoutSetAttribute(
+          L, CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT, &Count, sizeof(Count))))
+    return E;
+  return HYBC_CUBLAS(cublasLtMatrixLayoutSetAttribute(
+      L, CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET, &Stride, sizeof(Stride)));
+}
+
+/// The three operand layouts of \p S (batched when S.Batch > 1).
+Error makeLayouts(const LtGemmShape &S, cudaDataType_t TA, cudaDataType_t TB,
+                  cudaDataType_t TC, LtPlan &P) {
+  if (Error E = HYBC_CUBLAS(
+          cublasLtMatrixLayoutCreate(&P.X, TB, S.XRows, S.XCols, S.LdX)))
+    return E;
+  if (Error E = HYBC_CUBLAS(
+          cublasLtMatrixLayoutCreate(&P.Y, TA, S.YRows, S.YCols, S.LdY)))
+    return E;
+  if (Error E =
+          HYBC_CUBLAS(cublasLtMatrixLayoutCreate(&P.C, TC, S.M, S.N, S.LdC)))
+    return E;
+  if (Error E = setBatch(P.X, S.Batch, S.StrideX))
+    return E;
+  if (Error E = setBatch(P.Y, S.Batch, S.StrideY))
+    return E;
+  return setBatch(P.C, S.Batch, S.StrideC);
+}
 
 } // namespace
 
@@ -85,6 +118,29 @@ Expected<LtGemmShape> ltGemmShape(const GemmStep &G) {
   S.YCols = G.TransA ? G.K : G.M;
   S.LdY = S.YRows;
   S.LdC = G.N;
+  return S;
+}
+
+Expected<LtGemmShape> ltBatchedGemmShape(const GemmStep &G, int64_t Batch,
+                                         int64_t StrideA, int64_t StrideB,
+                                         int64_t StrideC) {
+  Expected<LtGemmShape> S = ltGemmShape(G);
+  if (!S)
+    return S.takeError();
+  if (Batch < 1 || Batch > INT32_MAX)
+    return gpuError("batched gemm %" + Twine(G.C) + ": batch count " +
+                    Twine(Batch) + " must be in [1, 2^31) (hint: split it)");
+  if (Batch > 1 && (StrideA < 0 || StrideB < 0 || StrideC < G.M * G.N))
+    return gpuError("batched gemm %" + Twine(G.C) +
+                    ": strides A=" + Twine(StrideA) + " B=" + Twine(StrideB) +
+                    " C=" + Twine(StrideC) +
+                    " elements; C needs >= M*N = " + Twine(G.M * G.N) +
+                    " so outputs do not overlap and A, B >= 0 (hint: 0 "
+                    "broadcasts an operand)");
+  S->Batch = Batch;
+  S->StrideX = Batch > 1 ? StrideB : 0;
+  S->StrideY = Batch > 1 ? StrideA : 0;
+  S->StrideC = Batch > 1 ? StrideC : 0;
   return S;
 }
 
@@ -130,14 +186,7 @@ Error Blas::Impl::makePlan(const LtGemmShape &S, cudaDataType_t TA,
   if (Error E = HYBC_CUBLAS(cublasLtMatmulDescSetAttribute(
           P.Desc, CUBLASLT_MATMUL_DESC_TRANSB, &OpY, sizeof(OpY))))
     return E;
-  if (Error E = HYBC_CUBLAS(
-          cublasLtMatrixLayoutCreate(&P.X, TB, S.XRows, S.XCols, S.LdX)))
-    return E;
-  if (Error E = HYBC_CUBLAS(
-          cublasLtMatrixLayoutCreate(&P.Y, TA, S.YRows, S.YCols, S.LdY)))
-    return E;
-  if (Error E =
-          HYBC_CUBLAS(cublasLtMatrixLayoutCreate(&P.C, TC, S.M, S.N, S.LdC)))
+  if (Error E = makeLayouts(S, TA, TB, TC, P))
     return E;
   cublasLtMatmulPreference_t Pref = nullptr;
   if (Error E = HYBC_CUBLAS(cublasLtMatmulPreferenceCreate(&Pref)))
@@ -159,16 +208,17 @@ Error Blas::Impl::makePlan(const LtGemmShape &S, cudaDataType_t TA,
                     "be multiples of 8)");
   if (DebugLevel >= 3)
     errs() << "hybc: cublasLt: row-major " << S.N << "x" << S.M << "x" << S.K
-           << (S.TransY ? " A^T" : " A") << (S.TransX ? " B^T" : " B")
-           << " compute type " << int(CT) << ": workspace "
-           << P.Algo.workspaceSize << " bytes, " << P.Algo.wavesCount
-           << " waves\n";
+           << " batch " << S.Batch << (S.TransY ? " A^T" : " A")
+           << (S.TransX ? " B^T" : " B") << " compute type " << int(CT)
+           << ": workspace " << P.Algo.workspaceSize << " bytes, "
+           << P.Algo.wavesCount << " waves\n";
   return Error::success();
 }
 
 Expected<LtPlan *> Blas::Impl::plan(const LtGemmShape &S, cudaDataType_t TA,
                                     cudaDataType_t TB, cudaDataType_t TC) {
-  PlanKey Key{S.M, S.N, S.K, S.TransX, S.TransY, int(TA), int(TB), int(TC)};
+  PlanKey Key{S.M,     S.N,     S.K,     S.TransX,  S.TransY,  int(TA),
+              int(TB), int(TC), S.Batch, S.StrideX, S.StrideY, S.StrideC};
   auto It = Plans.find(Key);
   if (It != Plans.end())
     return &It->second;
@@ -213,7 +263,14 @@ Expected<std::unique_ptr<Blas>> Blas::create(CudaDriver &D, GemmPrecision P,
 
 Error Blas::gemm(const GemmStep &G, CuDevicePtr A, CuDevicePtr B, CuDevicePtr C,
                  CuStream S, GemmTypes T) {
-  Expected<LtGemmShape> Shape = ltGemmShape(G);
+  return gemmBatched(G, 1, 0, 0, 0, A, B, C, S, T);
+}
+
+Error Blas::gemmBatched(const GemmStep &G, int64_t Batch, int64_t StrideA,
+                        int64_t StrideB, int64_t StrideC, CuDevicePtr A,
+                        CuDevicePtr B, CuDevicePtr C, CuStream S, GemmTypes T) {
+  Expected<LtGemmShape> Shape =
+      ltBatchedGemmShape(G, Batch, StrideA, StrideB, StrideC);
   if (!Shape)
     return Shape.takeError();
   Expected<cudaDataType_t> TA = dataType(T.A, "A"), TB = dataType(T.B, "B"),

@@ -22,6 +22,8 @@
 ///   if (!B) return B.takeError();
 ///   if (llvm::Error E = (*B)->gemm(Step.G, PtrA, PtrB, PtrC, Stream))
 ///     return E;
+///   // 18 products of 512x512 slots 262144 floats apart:
+///   E = (*B)->gemmBatched(G, 18, 262144, 262144, 262144, PA, PB, PC, S);
 /// \endcode
 //
 //===----------------------------------------------------------------------===//
@@ -57,10 +59,21 @@ struct LtGemmShape {
   int64_t XRows = 0, XCols = 0, LdX = 0;
   int64_t YRows = 0, YCols = 0, LdY = 0;
   int64_t LdC = 0; ///< C viewed column-major: step.N rows, step.M columns.
+  /// Strided batch: Batch products, operand I of entry b at base + b *
+  /// StrideI elements (X = B, Y = A as above). Batch 1: plain GEMM.
+  int64_t Batch = 1;
+  int64_t StrideX = 0, StrideY = 0, StrideC = 0;
 };
 
 /// The column-major form of \p G (error for non-positive sizes).
 llvm::Expected<LtGemmShape> ltGemmShape(const GemmStep &G);
+
+/// ltGemmShape of \p G repeated \p Batch times with element strides
+/// (StrideA/StrideB may be 0 to broadcast one operand; StrideC must keep the
+/// outputs apart: >= M*N). Error for Batch < 1 or bad strides.
+llvm::Expected<LtGemmShape> ltBatchedGemmShape(const GemmStep &G, int64_t Batch,
+                                               int64_t StrideA, int64_t StrideB,
+                                               int64_t StrideC);
 
 /// A cuBLASLt handle, its workspace and per-shape algorithm choices.
 class Blas {
@@ -81,6 +94,13 @@ public:
   /// keeps it.
   llvm::Error gemm(const GemmStep &G, CuDevicePtr A, CuDevicePtr B,
                    CuDevicePtr C, CuStream S, GemmTypes T = GemmTypes());
+  /// \p Batch independent products C_b = op(A_b) op(B_b) in one strided
+  /// batched cuBLASLt call; X_b = X + b * StrideX elements. Algorithms are
+  /// cached per (shape, batch, strides, types).
+  llvm::Error gemmBatched(const GemmStep &G, int64_t Batch, int64_t StrideA,
+                          int64_t StrideB, int64_t StrideC, CuDevicePtr A,
+                          CuDevicePtr B, CuDevicePtr C, CuStream S,
+                          GemmTypes T = GemmTypes());
 
   GemmPrecision precision() const;
   /// cuBLASLt's version number (e.g. 130000).
