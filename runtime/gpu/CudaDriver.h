@@ -23,12 +23,14 @@
 #define HYBC_RUNTIME_GPU_CUDADRIVER_H
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 
 // The driver's opaque handle structs (same tags as cuda.h, so the types are
@@ -116,6 +118,10 @@ public:
   // Memory (CudaDriverMem.cpp). A null stream uses the synchronous call.
   llvm::Expected<CuDevicePtr> memAlloc(size_t Bytes);
   llvm::Error memFree(CuDevicePtr Ptr);
+  /// Bytes currently allocated through memAlloc, and the most ever at once
+  /// (PyTorch's max_memory_allocated counterpart for our own buffers).
+  uint64_t allocatedBytes() const { return Allocated; }
+  uint64_t peakAllocatedBytes() const { return PeakAllocated; }
   llvm::Error memcpyHtoD(CuDevicePtr Dst, const void *Src, size_t Bytes,
                          CuStream S = nullptr);
   llvm::Error memcpyDtoH(void *Dst, CuDevicePtr Src, size_t Bytes,
@@ -175,6 +181,9 @@ private:
   int DeviceOrdinal = -1;
   DeviceInfo Device;
   CuContext Context = nullptr;
+  std::mutex AllocMutex;
+  llvm::DenseMap<CuDevicePtr, size_t> Sizes; ///< Live memAlloc blocks.
+  uint64_t Allocated = 0, PeakAllocated = 0;
 };
 
 /// True when CudaDriver::get() succeeds (a driver and a device exist).

@@ -10,6 +10,8 @@
 #include "runtime/gpu/CudaApi.h"
 #include "runtime/gpu/GpuError.h"
 
+#include <algorithm>
+
 using namespace llvm;
 
 namespace hybc {
@@ -22,12 +24,24 @@ Expected<CuDevicePtr> CudaDriver::memAlloc(size_t Bytes) {
   if (Error E = HYBC_CU(Fns->cuMemAlloc(&P, Bytes)))
     return withContext("allocating " + Twine(Bytes) + " bytes of device memory",
                        std::move(E));
+  std::lock_guard<std::mutex> L(AllocMutex);
+  Sizes[P] = Bytes;
+  Allocated += Bytes;
+  PeakAllocated = std::max(PeakAllocated, Allocated);
   return P;
 }
 
 Error CudaDriver::memFree(CuDevicePtr Ptr) {
   if (Ptr == 0)
     return Error::success();
+  {
+    std::lock_guard<std::mutex> L(AllocMutex);
+    auto It = Sizes.find(Ptr);
+    if (It != Sizes.end()) {
+      Allocated -= It->second;
+      Sizes.erase(It);
+    }
+  }
   return HYBC_CU(Fns->cuMemFree(Ptr));
 }
 
