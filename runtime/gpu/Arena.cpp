@@ -235,10 +235,24 @@ Expected<ArenaPlan> planArena(const Plan &P, const ArenaOptions &O) {
     return E;
   ArenaPlan AP;
   std::vector<Group *> Acts;
+  const bool Resident = !O.ParamOffsets.empty();
   for (Group &G : Pl.Groups) {
     uint64_t &Total = AP.ClassBytes[unsigned(G.Class)];
-    if (G.Class != ArenaClass::Activations || !O.ReuseActivations)
+    bool ParamLike =
+        G.Class == ArenaClass::Params || G.Class == ArenaClass::Grads;
+    if (Resident && ParamLike) {
+      const PlanBuffer *B = Pl.ById.lookup(G.Root);
+      if (B->ParamIndex >= O.ParamOffsets.size())
+        return gpuError("plan: buffer %" + Twine(G.Root) + " names parameter " +
+                        Twine(B->ParamIndex) + " outside the resident layout");
+      G.Offset = O.ParamOffsets[B->ParamIndex];
+      if (G.Offset + G.Bytes > O.ParamBytes)
+        return gpuError("plan: parameter " + Twine(B->ParamIndex) +
+                        " does not fit its resident slot");
+      Total = O.ParamBytes;
+    } else if (G.Class != ArenaClass::Activations || !O.ReuseActivations) {
       G.Offset = bump(Total, G.Bytes);
+    }
     if (G.Class == ArenaClass::Activations) {
       Acts.push_back(&G);
       AP.ActivationBytesNoReuse += alignUp(std::max<uint64_t>(G.Bytes, 1));

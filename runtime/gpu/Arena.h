@@ -55,6 +55,12 @@ struct ArenaSlot {
 struct ArenaOptions {
   bool ReuseActivations = true;
   std::vector<uint64_t> OptStateBytes; ///< One slot each, in order.
+  /// Device-resident parameters: when non-empty, parameter i and its
+  /// gradient sit at ParamOffsets[i] bytes (by PlanBuffer::ParamIndex) in
+  /// ParamBytes-sized Params / Grads classes that the caller allocates once
+  /// for every plan (DeviceArena::allocate's External bases).
+  std::vector<uint64_t> ParamOffsets;
+  uint64_t ParamBytes = 0;
 };
 
 /// Sizes of the four allocations and every value's slot.
@@ -86,8 +92,11 @@ llvm::Expected<ArenaPlan> planArena(const Plan &P, const ArenaOptions &O);
 /// class, freed on destruction).
 class DeviceArena {
 public:
-  static llvm::Expected<std::unique_ptr<DeviceArena>> allocate(CudaDriver &D,
-                                                               ArenaPlan Plan);
+  /// \p External[c], when given and non-zero, is the base of class c,
+  /// owned by the caller (resident parameters and gradients).
+  static llvm::Expected<std::unique_ptr<DeviceArena>>
+  allocate(CudaDriver &D, ArenaPlan Plan,
+           llvm::ArrayRef<CuDevicePtr> External = {});
   ~DeviceArena();
   DeviceArena(const DeviceArena &) = delete;
   DeviceArena &operator=(const DeviceArena &) = delete;
@@ -109,6 +118,7 @@ private:
   CudaDriver &D;
   ArenaPlan P;
   CuDevicePtr Bases[kNumArenaClasses] = {0, 0, 0, 0};
+  bool Owned[kNumArenaClasses] = {false, false, false, false};
 };
 
 } // namespace gpu

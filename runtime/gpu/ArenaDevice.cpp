@@ -24,11 +24,16 @@ const char *className(unsigned C) {
 
 } // namespace
 
-Expected<std::unique_ptr<DeviceArena>> DeviceArena::allocate(CudaDriver &D,
-                                                             ArenaPlan Plan) {
+Expected<std::unique_ptr<DeviceArena>>
+DeviceArena::allocate(CudaDriver &D, ArenaPlan Plan,
+                      ArrayRef<CuDevicePtr> External) {
   std::unique_ptr<DeviceArena> A(new DeviceArena(D, std::move(Plan)));
   for (unsigned C = 0; C < kNumArenaClasses; ++C) {
     uint64_t Bytes = A->P.ClassBytes[C];
+    if (C < External.size() && External[C]) {
+      A->Bases[C] = External[C];
+      continue;
+    }
     if (Bytes == 0)
       continue;
     Expected<CuDevicePtr> Ptr = D.memAlloc(Bytes);
@@ -37,13 +42,15 @@ Expected<std::unique_ptr<DeviceArena>> DeviceArena::allocate(CudaDriver &D,
                              Twine(Bytes >> 20) + " MiB)",
                          Ptr.takeError());
     A->Bases[C] = *Ptr;
+    A->Owned[C] = true;
   }
   return A;
 }
 
 DeviceArena::~DeviceArena() {
-  for (CuDevicePtr B : Bases)
-    consumeError(D.memFree(B));
+  for (unsigned C = 0; C < kNumArenaClasses; ++C)
+    if (Owned[C])
+      consumeError(D.memFree(Bases[C]));
 }
 
 Expected<CuDevicePtr> DeviceArena::ptr(unsigned ValueId) const {

@@ -188,4 +188,28 @@ TEST(Arena, MalformedPlansAreErrors) {
   HYBC_EXPECT_ERROR(planArena(Cycle, ArenaOptions()).takeError(), "cycle");
 }
 
+TEST(Arena, ResidentParamsUseTheGivenOffsets) {
+  Plan P = smallPlan();
+  P.Buffers[0].ParamIndex = 1; // w is parameter 1, its gradient too
+  P.Buffers[1].ParamIndex = 1;
+  ArenaOptions O;
+  O.ParamOffsets = {0, 4096};
+  O.ParamBytes = 8192;
+  auto AP = planArena(P, O);
+  ASSERT_TRUE(bool(AP)) << toString(AP.takeError());
+  EXPECT_EQ(AP->Values[1].Class, ArenaClass::Params);
+  EXPECT_EQ(AP->Values[1].Offset, 4096u);
+  EXPECT_EQ(AP->Values[2].Class, ArenaClass::Grads);
+  EXPECT_EQ(AP->Values[2].Offset, 4096u);
+  EXPECT_EQ(AP->classBytes(ArenaClass::Params), 8192u);
+  EXPECT_EQ(AP->classBytes(ArenaClass::Grads), 8192u);
+  // 1000 floats do not fit a slot that starts 96 bytes before the end.
+  O.ParamOffsets = {0, 8096};
+  HYBC_EXPECT_ERROR(planArena(P, O).takeError(),
+                    "does not fit its resident slot");
+  O.ParamOffsets = {0};
+  HYBC_EXPECT_ERROR(planArena(P, O).takeError(),
+                    "outside the resident layout");
+}
+
 } // namespace
