@@ -58,6 +58,10 @@ public:
   double decay() const { return Decay; }
   size_t size() const { return Tensors.size(); }
   llvm::ArrayRef<float> shadow(unsigned I) const { return Tensors[I].Shadow; }
+  /// Writable shadow (a device-resident EMA copies its state back here).
+  llvm::MutableArrayRef<float> shadowData(unsigned I) {
+    return Tensors[I].Shadow;
+  }
   llvm::StringRef name(unsigned I) const { return Tensors[I].Name; }
 
   /// Appends the decay and all shadows (bit-exact) to \p Out.

@@ -10,10 +10,15 @@
 #ifndef HYBC_RUNTIME_TRAIN_BACKEND_H
 #define HYBC_RUNTIME_TRAIN_BACKEND_H
 
+#include "codegen/Manifest.h"
 #include "ir/Model.h"
+#include "runtime/optim/Ema.h"
+#include "runtime/optim/Optimizer.h"
 #include "runtime/train/ParamStore.h"
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/Error.h"
 
 #include <memory>
@@ -32,6 +37,24 @@ struct StepShape {
   }
 };
 
+/// One optimizer step of a device-resident run.
+struct ResidentStepArgs {
+  int64_t Step = 0;      ///< 0-based training step (Muon momentum warm-up).
+  double LrMult = 1.0;   ///< Schedule multiplier.
+  int64_t GradAccum = 1; ///< Micro-batches in the step.
+  double GradClip = 0;   ///< Max global gradient L2 norm (0: off).
+};
+
+struct ResidentStepResult {
+  double Loss = 0;          ///< Mean over the micro-batches.
+  bool NonFiniteGrads = false; ///< Then no update was made and the
+                               ///< gradients were copied to the host store.
+};
+
+/// Fills the next micro-batch (inputs, targets).
+using NextBatchFn = llvm::function_ref<llvm::Error(
+    llvm::SmallVectorImpl<int32_t> &, llvm::SmallVectorImpl<int32_t> &)>;
+
 class Backend {
 public:
   virtual ~Backend();
@@ -48,6 +71,44 @@ public:
                               llvm::ArrayRef<int32_t> Y,
                               const ParamStore &Store,
                               llvm::MutableArrayRef<float> Nll) = 0;
+
+  // Device-resident training (the CUDA backend): parameters, gradients,
+  // optimizer state and EMA shadows stay on the device; one call runs a
+  // whole step, micro-batches and optimizer included. After startResident
+  // evalNll reads the device parameters and the host copies are stale until
+  // downloadState.
+
+  /// Every kernel plan run so far and each kernel's resources as loaded
+  /// (`--dump-kernels`); false when the backend runs no generated kernels.
+  /// The plans stay owned by the backend.
+  virtual bool kernelPlans(std::vector<NamedPlan> &Plans,
+                           KernelResourceMap &Res) const {
+    (void)Plans;
+    (void)Res;
+    return false;
+  }
+  /// Most device memory this backend has held at once (0: not a device).
+  virtual uint64_t peakDeviceBytes() const { return 0; }
+
+  /// Whether the calls below are available.
+  virtual bool supportsResident() const { return false; }
+  /// Uploads parameters, optimizer state (configuration from \p Opt) and
+  /// the EMA shadows (when \p Ema).
+  virtual llvm::Error startResident(const ParamStore &Store,
+                                    const optim::Optimizer &Opt,
+                                    const optim::Ema *Ema);
+  /// All micro-batches, gradient checks and clipping, the optimizer and the
+  /// EMA update. On non-finite gradients \p Store's gradients get the
+  /// device values (for the error message) and nothing is updated.
+  virtual llvm::Expected<ResidentStepResult>
+  trainStepResident(const StepShape &S, const ResidentStepArgs &A,
+                    NextBatchFn Next, ParamStore &Store);
+  /// Copies parameters, optimizer state and EMA shadows to the host.
+  virtual llvm::Error downloadState(ParamStore &Store,
+                                    optim::OptimizerState &Opt,
+                                    optim::Ema *Ema);
+  /// Replaces the device parameters with the host ones.
+  virtual llvm::Error uploadParams(const ParamStore &Store);
 };
 
 /// The CPU interpreter backend (fp32). GradScale multiplies the loss

@@ -16,6 +16,32 @@ using namespace hybc::ir;
 
 Backend::~Backend() = default;
 
+static llvm::Error notResident(llvm::StringRef Name) {
+  return llvm::createStringError(
+      llvm::inconvertibleErrorCode(),
+      "the " + Name.str() + " backend keeps no device-resident state");
+}
+
+llvm::Error Backend::startResident(const ParamStore &, const optim::Optimizer &,
+                                   const optim::Ema *) {
+  return notResident(name());
+}
+
+llvm::Expected<ResidentStepResult>
+Backend::trainStepResident(const StepShape &, const ResidentStepArgs &,
+                           NextBatchFn, ParamStore &) {
+  return notResident(name());
+}
+
+llvm::Error Backend::downloadState(ParamStore &, optim::OptimizerState &,
+                                   optim::Ema *) {
+  return notResident(name());
+}
+
+llvm::Error Backend::uploadParams(const ParamStore &) {
+  return notResident(name());
+}
+
 namespace {
 
 class CpuBackend : public Backend {

@@ -2,79 +2,73 @@
 //
 // Per step shape: build the graph (forward, + backward for training), lower
 // it to a kernel plan (codegen), compile every kernel through NVRTC and the
-// kernel cache, plan the device arenas, then run the plan: generated kernels
-// through the Driver API, GEMMs through cuBLASLt. Parameters are uploaded
-// from the host ParamStore and gradients added back into it, so the trainer
-// loop (optimizer, EMA, checkpoints) is the one the CPU backend uses.
+// kernel cache, plan the activation arena (parameters and gradients sit in
+// the backend-wide resident arrays), then run the plan: generated kernels
+// through the Driver API, GEMMs through cuBLASLt. The host-synchronised
+// micro-step uploads the parameters and adds the gradients back into the
+// ParamStore, so the CPU trainer loop can drive it unchanged; the resident
+// mode (GpuResident.cpp) keeps everything on the device.
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/train/Backend.h"
+#include "runtime/train/GpuBackendImpl.h"
 
 #ifdef HYBC_HAVE_CUDA
 #include "codegen/Lowering.h"
 #include "compiler/passes/Passes.h"
-#include "runtime/gpu/Arena.h"
-#include "runtime/gpu/Blas.h"
-#include "runtime/gpu/CudaDriver.h"
-#include "runtime/gpu/GpuModule.h"
-#include "runtime/gpu/GpuOptions.h"
-#include "runtime/gpu/KernelCache.h"
+#include "ir/Printer.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
-#include <map>
+#include <chrono>
 
 using namespace hybc;
 using namespace hybc::ir;
+using namespace hybc::gpu_backend;
 
-namespace {
-
-/// Everything prepared for one step shape.
-struct Prepared {
-  std::unique_ptr<Graph> G;
-  Plan P;
-  std::unique_ptr<gpu::GpuModule> Mod;
-  std::unique_ptr<gpu::DeviceArena> Arena;
-  std::map<std::string, gpu::CuDevicePtr> Scratch;
-  unsigned Ids = 0, Targets = 0;
-};
-
-class GpuBackend : public Backend {
-public:
-  GpuBackend(const Model &M, double GradScale, gpu::CudaDriver &D,
-             std::unique_ptr<gpu::Blas> B, std::unique_ptr<gpu::KernelCache> C,
-             gpu::NvrtcOptions O)
-      : M(M), GradScale(GradScale), D(D), Blas(std::move(B)),
-        Cache(std::move(C)), Opts(std::move(O)) {}
-  ~GpuBackend() override {
-    for (auto &KV : Shapes)
-      for (auto &S : KV.second->Scratch)
-        llvm::consumeError(D.memFree(S.second));
+llvm::Error GpuBackend::init() {
+  uint64_t Bytes = Layout.TotalFloats * sizeof(float);
+  for (gpu::CuDevicePtr *P : {&Params, &Grads}) {
+    auto Ptr = D.memAlloc(std::max<uint64_t>(Bytes, 256));
+    if (!Ptr)
+      return Ptr.takeError();
+    *P = *Ptr;
+    // Padding between slots must read as zero (optimizer segments).
+    if (llvm::Error E = D.memsetD8(*P, 0, std::max<uint64_t>(Bytes, 256)))
+      return E;
   }
-  llvm::StringRef name() const override { return "cuda"; }
+  return llvm::Error::success();
+}
 
-  llvm::Expected<double> trainMicroStep(const StepShape &S,
-                                        llvm::ArrayRef<int32_t> X,
-                                        llvm::ArrayRef<int32_t> Y,
-                                        ParamStore &Store) override;
-  llvm::Error evalNll(const StepShape &S, llvm::ArrayRef<int32_t> X,
-                      llvm::ArrayRef<int32_t> Y, const ParamStore &Store,
-                      llvm::MutableArrayRef<float> Nll) override;
-
-private:
-  llvm::Expected<Prepared *> prepare(const StepShape &S, bool Train);
-  llvm::Error upload(Prepared &P, llvm::ArrayRef<int32_t> X,
-                     llvm::ArrayRef<int32_t> Y, const ParamStore &Store);
-  llvm::Error runPlan(Prepared &P);
-  llvm::Error launch(Prepared &P, const PlanStep &S);
-
-  const Model &M;
-  double GradScale;
-  gpu::CudaDriver &D;
-  std::unique_ptr<gpu::Blas> Blas;
-  std::unique_ptr<gpu::KernelCache> Cache;
-  gpu::NvrtcOptions Opts;
-  std::map<std::pair<StepShape, bool>, std::unique_ptr<Prepared>> Shapes;
+/// HYBC_DEBUG output of prepare(): stage timings (1), fusion decisions (3),
+/// the IR after each pass (5).
+struct StageLog {
+  const gpu::GpuOptions &GO;
+  std::string Shape;
+  std::chrono::steady_clock::time_point T0 = std::chrono::steady_clock::now();
+  void stage(llvm::StringRef Name) {
+    auto Now = std::chrono::steady_clock::now();
+    if (GO.Debug.enabled(1, __FILE__, "prepare"))
+      llvm::errs() << llvm::formatv(
+          "hybc: [{0}] {1}: {2:f1} ms\n", Shape, Name,
+          std::chrono::duration<double, std::milli>(Now - T0).count());
+    T0 = Now;
+  }
+  void ir(llvm::StringRef Pass, const Graph &G) {
+    if (!GO.Debug.enabled(5, __FILE__, "prepare"))
+      return;
+    llvm::errs() << "hybc: [" << Shape << "] IR after " << Pass << ":\n";
+    printGraph(G, llvm::errs());
+  }
+  void fusion(const Plan &P) {
+    if (!GO.Debug.enabled(3, __FILE__, "prepare"))
+      return;
+    for (const KernelSpec &K : P.Kernels) {
+      llvm::errs() << "hybc: [" << Shape << "] kernel " << K.Name << " fuses";
+      for (const std::string &Op : K.FusedOps)
+        llvm::errs() << " {" << Op << "}";
+      llvm::errs() << "\n";
+    }
+  }
 };
 
 llvm::Expected<Prepared *> GpuBackend::prepare(const StepShape &S,
@@ -84,6 +78,10 @@ llvm::Expected<Prepared *> GpuBackend::prepare(const StepShape &S,
   if (It != Shapes.end())
     return It->second.get();
   auto P = std::make_unique<Prepared>();
+  StageLog Log{GO, llvm::formatv("{0} b{1} t{2}{3}{4}", Train ? "train" : "eval",
+                                 S.Batch, S.Time, S.Recurrence ? " recur" : "",
+                                 S.Qat ? " qat" : "")
+                       .str()};
   ForwardOptions O;
   O.Batch = S.Batch;
   O.Time = S.Time;
@@ -91,54 +89,64 @@ llvm::Expected<Prepared *> GpuBackend::prepare(const StepShape &S,
   O.QatActive = S.Qat;
   O.PerTokenLoss = !Train;
   P->G = buildForward(M, O);
-  if (Train)
+  Log.stage("build forward graph");
+  Log.ir("buildForward", *P->G);
+  if (Train) {
     if (llvm::Error E = autodiff(*P->G, GradScale))
       return E;
+    Log.stage("autodiff");
+    Log.ir("autodiff", *P->G);
+  }
   EmitContext C;
   C.SpecPath = M.S.Path;
   auto Pl = lowerToKernels(*P->G, C);
   if (!Pl)
     return Pl.takeError();
   P->P = std::move(*Pl);
+  Log.stage(llvm::formatv("fusion + lowering ({0} kernels, {1} steps)",
+                          P->P.Kernels.size(), P->P.Steps.size())
+                .str());
+  Log.fusion(P->P);
   auto Mod = gpu::GpuModule::build(D, *Cache, P->P.Kernels, Opts);
   if (!Mod)
     return Mod.takeError();
   P->Mod = std::move(*Mod);
-  auto AP = gpu::planArena(P->P, gpu::ArenaOptions());
-  if (!AP)
-    return AP.takeError();
-  auto A = gpu::DeviceArena::allocate(D, std::move(*AP));
-  if (!A)
-    return A.takeError();
-  P->Arena = std::move(*A);
-  for (const PlanScratch &Sc : P->P.Scratch) {
-    auto Ptr = D.memAlloc(std::max<int64_t>(Sc.Elements, 1) * 8);
-    if (!Ptr)
-      return Ptr.takeError();
-    P->Scratch[Sc.Name] = *Ptr;
-  }
-  for (const auto &Op : P->G->ops())
-    if (Op->kind() == OpKind::Input)
-      (Op->inputName() == "ids" ? P->Ids : P->Targets) = Op->result()->id();
+  Log.stage("NVRTC / cache + module load");
+  if (llvm::Error E = allocateShape(*P))
+    return E;
+  Log.stage("arena plan + allocation");
   Prepared *Raw = P.get();
   Shapes[Key] = std::move(P);
   return Raw;
 }
 
-llvm::Error GpuBackend::upload(Prepared &P, llvm::ArrayRef<int32_t> X,
-                               llvm::ArrayRef<int32_t> Y,
-                               const ParamStore &Store) {
-  for (const PlanBuffer &B : P.P.Buffers) {
-    if (B.R != PlanBuffer::Param)
-      continue;
-    const Param &Pm = *M.Params[B.ParamIndex];
-    auto Ptr = P.Arena->ptr(B.ValueId);
+llvm::Error GpuBackend::allocateShape(Prepared &P) {
+  gpu::ArenaOptions AO;
+  for (uint64_t Off : Layout.Offsets)
+    AO.ParamOffsets.push_back(Off * sizeof(float));
+  AO.ParamBytes = Layout.TotalFloats * sizeof(float);
+  auto AP = gpu::planArena(P.P, AO);
+  if (!AP)
+    return AP.takeError();
+  gpu::CuDevicePtr External[] = {Params, Grads, 0, 0};
+  auto A = gpu::DeviceArena::allocate(D, std::move(*AP), External);
+  if (!A)
+    return A.takeError();
+  P.Arena = std::move(*A);
+  for (const PlanScratch &Sc : P.P.Scratch) {
+    auto Ptr = D.memAlloc(std::max<int64_t>(Sc.Elements, 1) * 8);
     if (!Ptr)
       return Ptr.takeError();
-    if (llvm::Error E = D.memcpyHtoD(*Ptr, Store.data(Pm),
-                                     Pm.numel() * sizeof(float)))
-      return E;
+    P.Scratch[Sc.Name] = *Ptr;
   }
+  for (const auto &Op : P.G->ops())
+    if (Op->kind() == OpKind::Input)
+      (Op->inputName() == "ids" ? P.Ids : P.Targets) = Op->result()->id();
+  return llvm::Error::success();
+}
+
+llvm::Error GpuBackend::uploadInputs(Prepared &P, llvm::ArrayRef<int32_t> X,
+                                     llvm::ArrayRef<int32_t> Y) {
   std::pair<unsigned, llvm::ArrayRef<int32_t>> Inputs[] = {{P.Ids, X},
                                                           {P.Targets, Y}};
   for (auto &In : Inputs) {
@@ -154,7 +162,7 @@ llvm::Error GpuBackend::upload(Prepared &P, llvm::ArrayRef<int32_t> X,
 
 llvm::Error GpuBackend::launch(Prepared &P, const PlanStep &S) {
   const KernelSpec &K = P.P.Kernels[S.KernelIndex];
-  std::vector<gpu::LaunchArg> Args;
+  llvm::SmallVector<gpu::LaunchArg, 16> Args;
   for (size_t I = 0; I < K.Args.size(); ++I) {
     const KernelArg &A = K.Args[I];
     if (A.K != KernelArg::Buffer)
@@ -176,26 +184,41 @@ llvm::Error GpuBackend::launch(Prepared &P, const PlanStep &S) {
   return P.Mod->kernel(S.KernelIndex).launch(K, Args, nullptr);
 }
 
+static std::string stepLabel(const Plan &P, const PlanStep &S) {
+  if (S.K == PlanStep::Kernel)
+    return P.Kernels[S.KernelIndex].Name;
+  return llvm::formatv("cublasLt gemm m{0} n{1} k{2}{3}{4}{5}", S.G.M, S.G.N,
+                       S.G.K, S.G.TransA ? " tA" : "", S.G.TransB ? " tB" : "",
+                       S.G.Accumulate ? " acc" : "")
+      .str();
+}
+
 llvm::Error GpuBackend::runPlan(Prepared &P) {
   for (const PlanStep &S : P.P.Steps) {
     if (S.K == PlanStep::Alias)
       continue;
+    if (Timer)
+      if (llvm::Error E = Timer->begin(nullptr))
+        return E;
     if (S.K == PlanStep::Kernel) {
       if (llvm::Error E = launch(P, S))
         return E;
-      continue;
+    } else {
+      auto A = P.Arena->ptr(S.G.A), B = P.Arena->ptr(S.G.B),
+           C = P.Arena->ptr(S.G.C);
+      if (!A || !B || !C)
+        return llvm::joinErrors(
+            A ? llvm::Error::success() : A.takeError(),
+            llvm::joinErrors(B ? llvm::Error::success() : B.takeError(),
+                             C ? llvm::Error::success() : C.takeError()));
+      if (llvm::Error E = Blas->gemm(S.G, *A, *B, *C, nullptr))
+        return E;
     }
-    auto A = P.Arena->ptr(S.G.A), B = P.Arena->ptr(S.G.B),
-         C = P.Arena->ptr(S.G.C);
-    if (!A || !B || !C)
-      return llvm::joinErrors(
-          A ? llvm::Error::success() : A.takeError(),
-          llvm::joinErrors(B ? llvm::Error::success() : B.takeError(),
-                           C ? llvm::Error::success() : C.takeError()));
-    if (llvm::Error E = Blas->gemm(S.G, *A, *B, *C, nullptr))
-      return E;
+    if (Timer)
+      if (llvm::Error E = Timer->end(stepLabel(P.P, S)))
+        return E;
   }
-  return D.ctxSynchronize();
+  return llvm::Error::success();
 }
 
 llvm::Expected<double> GpuBackend::trainMicroStep(const StepShape &S,
@@ -205,22 +228,24 @@ llvm::Expected<double> GpuBackend::trainMicroStep(const StepShape &S,
   auto P = prepare(S, /*Train=*/true);
   if (!P)
     return P.takeError();
-  if (llvm::Error E = upload(**P, X, Y, Store))
+  if (!Resident)
+    if (llvm::Error E = uploadParams(Store))
+      return E;
+  if (llvm::Error E = uploadInputs(**P, X, Y))
     return E;
   if (llvm::Error E = runPlan(**P))
     return E;
-  std::vector<float> Host;
+  if (llvm::Error E = D.ctxSynchronize())
+    return E;
+  std::vector<float> Host(Layout.TotalFloats);
+  if (llvm::Error E = D.memcpyDtoH(Host.data(), Grads,
+                                   Host.size() * sizeof(float)))
+    return E;
   for (const auto &PG : (*P)->G->ParamGrads) {
-    auto Ptr = (*P)->Arena->ptr(PG.second->id());
-    if (!Ptr)
-      return Ptr.takeError();
-    Host.resize(PG.first->numel());
-    if (llvm::Error E =
-            D.memcpyDtoH(Host.data(), *Ptr, Host.size() * sizeof(float)))
-      return E;
+    const float *Src = Host.data() + Layout.offset(*PG.first);
     float *Dst = Store.grad(*PG.first);
-    for (size_t K = 0; K < Host.size(); ++K)
-      Dst[K] += Host[K];
+    for (int64_t K = 0; K < PG.first->numel(); ++K)
+      Dst[K] += Src[K];
   }
   float Loss = 0;
   auto LossPtr = (*P)->Arena->ptr((*P)->G->Output->id());
@@ -228,6 +253,9 @@ llvm::Expected<double> GpuBackend::trainMicroStep(const StepShape &S,
     return LossPtr.takeError();
   if (llvm::Error E = D.memcpyDtoH(&Loss, *LossPtr, sizeof(float)))
     return E;
+  if (Timer)
+    if (llvm::Error E = Timer->collect())
+      return E;
   return static_cast<double>(Loss);
 }
 
@@ -238,17 +266,53 @@ llvm::Error GpuBackend::evalNll(const StepShape &S, llvm::ArrayRef<int32_t> X,
   auto P = prepare(S, /*Train=*/false);
   if (!P)
     return P.takeError();
-  if (llvm::Error E = upload(**P, X, Y, Store))
+  if (!Resident)
+    if (llvm::Error E = uploadParams(Store))
+      return E;
+  if (llvm::Error E = uploadInputs(**P, X, Y))
     return E;
   if (llvm::Error E = runPlan(**P))
     return E;
   auto Ptr = (*P)->Arena->ptr((*P)->G->Output->id());
   if (!Ptr)
     return Ptr.takeError();
-  return D.memcpyDtoH(Nll.data(), *Ptr, Nll.size() * sizeof(float));
+  if (llvm::Error E =
+          D.memcpyDtoH(Nll.data(), *Ptr, Nll.size() * sizeof(float)))
+    return E;
+  return Timer ? Timer->collect() : llvm::Error::success();
 }
 
-} // namespace
+bool GpuBackend::kernelPlans(std::vector<NamedPlan> &Plans,
+                             KernelResourceMap &Res) const {
+  for (const auto &KV : Shapes) {
+    const StepShape &S = KV.first.first;
+    const Prepared &P = *KV.second;
+    NamedPlan NP;
+    NP.Name = KV.first.second ? "train_step" : "eval_step";
+    NP.Name += S.Recurrence ? ".recur" : "";
+    NP.Name += S.Qat ? ".qat" : "";
+    NP.Recurrence = S.Recurrence;
+    NP.Qat = S.Qat;
+    NP.Batch = S.Batch;
+    NP.Time = S.Time;
+    NP.P = &P.P;
+    Plans.push_back(NP);
+    for (size_t I = 0; I < P.Mod->size(); ++I) {
+      const gpu::FunctionAttributes &A = P.Mod->kernel(I).attributes();
+      Res[P.P.Kernels[I].Name] = {A.NumRegs, A.LocalBytes,
+                                  A.StaticSharedBytes, A.MaxThreads};
+    }
+  }
+  return true;
+}
+
+llvm::Error GpuBackend::uploadParams(const ParamStore &Store) {
+  std::vector<float> Host(Layout.TotalFloats, 0.0f);
+  for (const auto &P : M.Params)
+    std::copy(Store.data(*P), Store.data(*P) + P->numel(),
+              Host.begin() + Layout.offset(*P));
+  return D.memcpyHtoD(Params, Host.data(), Host.size() * sizeof(float));
+}
 
 llvm::Expected<std::unique_ptr<Backend>>
 hybc::makeGpuBackend(const Model &M, double GradScale) {
@@ -264,8 +328,11 @@ hybc::makeGpuBackend(const Model &M, double GradScale) {
   auto C = std::make_unique<gpu::KernelCache>(
       gpu::KernelCacheConfig::fromOptions(*Opts));
   gpu::NvrtcOptions N = gpu::nvrtcOptionsFor(*Opts, &(*D)->device());
-  return std::make_unique<GpuBackend>(M, GradScale, **D, std::move(*B),
-                                      std::move(C), std::move(N));
+  auto G = std::make_unique<GpuBackend>(M, GradScale, **D, std::move(*B),
+                                        std::move(C), std::move(N), *Opts);
+  if (llvm::Error E = G->init())
+    return E;
+  return std::unique_ptr<Backend>(std::move(G));
 }
 
 #else // !HYBC_HAVE_CUDA

@@ -46,6 +46,11 @@ public:
   // TrainStep.cpp
   /// One optimizer step (all micro-batches); returns the mean train loss.
   llvm::Expected<double> trainStep(double LrMult);
+  /// trainStep on a device-resident backend.
+  llvm::Expected<double> trainStepResident(const StepShape &S, double LrMult);
+  /// Copies device-resident parameters, optimizer state and EMA to the
+  /// host objects (no-op otherwise).
+  llvm::Error pullResidentState();
   /// Whether depth recurrence is on at the current step.
   bool recurrenceActive() const;
 
@@ -90,6 +95,7 @@ public:
   ValResult LastVal;
   double LastTrainLoss = 0;
   bool Stopped = false;
+  bool Resident = false; ///< Training state lives on the backend's device.
 };
 
 } // namespace hybc

@@ -117,6 +117,8 @@ llvm::Expected<double> TrainRun::trainStep(double LrMult) {
   S.Time = T.SeqLen;
   S.Recurrence = recurrenceActive();
   S.Qat = Qat->active();
+  if (Resident)
+    return trainStepResident(S, LrMult);
   Store.zeroGrads();
   llvm::SmallVector<int32_t, 0> X, Y;
   double Loss = 0;
@@ -160,4 +162,42 @@ llvm::Expected<double> TrainRun::trainStep(double LrMult) {
     Ema->update(Const);
   }
   return Loss;
+}
+
+llvm::Expected<double> TrainRun::trainStepResident(const StepShape &S,
+                                                   double LrMult) {
+  ResidentStepArgs A;
+  A.Step = Step;
+  A.LrMult = LrMult;
+  A.GradAccum = T.GradAccum;
+  A.GradClip = T.GradClip;
+  auto Next = [&](llvm::SmallVectorImpl<int32_t> &X,
+                  llvm::SmallVectorImpl<int32_t> &Y) {
+    return Loader->nextBatch(T.BatchTokens, static_cast<unsigned>(T.SeqLen),
+                             static_cast<unsigned>(T.GradAccum), X, Y);
+  };
+  auto R = B->trainStepResident(S, A, Next, Store);
+  if (!R)
+    return R.takeError();
+  if (R->NonFiniteGrads) {
+    if (llvm::Error E = checkGradients())
+      return E;
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "non-finite gradient norm at step %lld",
+                                   static_cast<long long>(Step + 1));
+  }
+  if (!std::isfinite(R->Loss))
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        llvm::formatv("train_loss is {0} at step {1} (hint: lower the "
+                      "learning rates)",
+                      R->Loss, Step + 1)
+            .str());
+  return R->Loss;
+}
+
+llvm::Error TrainRun::pullResidentState() {
+  if (!Resident)
+    return llvm::Error::success();
+  return B->downloadState(Store, Opt->state(), Ema.get());
 }

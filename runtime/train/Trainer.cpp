@@ -65,10 +65,20 @@ llvm::Error TrainRun::setup() {
   Store.initialize(T.Seed);
   if (llvm::Error E = setupBackend())
     return E;
+  if (O.DumpKernels && B->name() == "cpu")
+    return err("--dump-kernels: this run uses the CPU backend, which runs "
+               "no generated kernels (hint: --device cuda on a GPU machine, "
+               "or `hybc compile SPEC --emit cu -o DIR` anywhere)");
   if (llvm::Error E = setupOptimizer())
     return E;
   if (!O.ResumeDir.empty())
-    return resume();
+    if (llvm::Error E = resume())
+      return E;
+  if (B->supportsResident()) {
+    if (llvm::Error E = B->startResident(Store, *Opt, Ema.get()))
+      return E;
+    Resident = true;
+  }
   return llvm::Error::success();
 }
 
@@ -149,6 +159,8 @@ llvm::Error TrainRun::resume() {
 }
 
 llvm::Error TrainRun::saveCheckpointNow() {
+  if (llvm::Error E = pullResidentState())
+    return E;
   CheckpointData C;
   C.SpecHash = O.SpecHash;
   C.Step = Step;
@@ -236,15 +248,32 @@ llvm::Expected<TrainSummary> TrainRun::run() {
   if (Stopped)
     Sink.emit(MetricEvent::make("info", Step, T.Iterations)
                   .str("stopping_early", "wallclock_cap"));
+  if (llvm::Error E = pullResidentState())
+    return E;
   if (Ema) {
     std::vector<float *> Ptrs;
     for (const auto &P : M.Params)
       Ptrs.push_back(Store.data(*P));
     Ema->copyTo(Ptrs);
+    if (Resident)
+      if (llvm::Error E = B->uploadParams(Store))
+        return E;
     if (llvm::Error E = logValidation("final_ema"))
       return E;
   }
+  if (O.DumpKernels) {
+    std::vector<NamedPlan> Plans;
+    KernelResourceMap Res;
+    B->kernelPlans(Plans, Res);
+    if (llvm::Error E = O.DumpKernels(Plans, Res))
+      return E;
+  }
+  if (uint64_t Peak = B->peakDeviceBytes())
+    Sink.emit(MetricEvent::make("info", Step, T.Iterations)
+                  .integer("peak_memory_allocated_mib",
+                           static_cast<int64_t>(Peak >> 20)));
   TrainSummary S;
+  S.PeakDeviceBytes = B->peakDeviceBytes();
   S.ValBpb = LastVal.Bpb;
   S.ValLoss = LastVal.Loss;
   S.FinalTrainLoss = LastTrainLoss;
@@ -274,6 +303,8 @@ llvm::Error TrainRun::writeSummary(const TrainSummary &S) {
   J["val_bytes"] = LastVal.Bytes;
   J["train_tokens"] = static_cast<int64_t>(S.Steps * T.BatchTokens);
   J["ema"] = Ema != nullptr;
+  if (S.PeakDeviceBytes)
+    J["peak_memory_allocated_mib"] = static_cast<int64_t>(S.PeakDeviceBytes >> 20);
   llvm::SmallString<256> Path(O.OutDir);
   llvm::sys::path::append(Path, "summary.json");
   std::string Text =

@@ -12,11 +12,13 @@
 #ifndef HYBC_RUNTIME_TRAIN_TRAINER_H
 #define HYBC_RUNTIME_TRAIN_TRAINER_H
 
+#include "codegen/Manifest.h"
 #include "ir/Model.h"
 
 #include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <functional>
 #include <string>
 
 namespace hybc {
@@ -28,6 +30,12 @@ struct TrainOptions {
   bool Progress = true;        ///< Progress bar on stderr when it is a TTY.
   uint64_t SpecHash = 0;       ///< Hash of the resolved spec text.
   std::string SpecText;        ///< Resolved spec, saved as DIR/spec.hyb.
+  /// `--dump-kernels DIR`: called once at the end of the run with every
+  /// plan the backend ran and each kernel's loaded resources (the driver
+  /// writes them like `hybc compile --emit cu`). Unset: no dump.
+  std::function<llvm::Error(llvm::ArrayRef<NamedPlan>,
+                            const KernelResourceMap &)>
+      DumpKernels;
 };
 
 struct TrainSummary {
@@ -36,6 +44,7 @@ struct TrainSummary {
   double TrainTimeMs = 0, StepAvgMs = 0;
   int64_t ParamsTotal = 0;
   std::string Device;
+  uint64_t PeakDeviceBytes = 0; ///< Backend-held device memory (GPU only).
 };
 
 /// Runs training to the end (iterations or wallclock cap) and writes

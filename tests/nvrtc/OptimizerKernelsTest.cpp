@@ -3,12 +3,13 @@
 /// \file
 /// Every optimizer kernel of codegen/EmitOptimizer.h (Adam, EMA, fake
 /// quantisation, the Muon helpers and the batched segment-wide Muon kernels
-/// of GpuOptimizer) compiles with NVRTC to an sm_90a CUBIN without a GPU,
+/// of GpuOptimizer) and the resident gradient accumulation compiles with NVRTC to an sm_90a CUBIN without a GPU,
 /// for a small odd shape and the PG-sized 512x2240 Mamba-3 in_proj.
 //
 //===----------------------------------------------------------------------===//
 
 #include "codegen/EmitOptimizer.h"
+#include "codegen/EmitTrainStep.h"
 #include "runtime/gpu/GpuModule.h"
 #include "tests/nvrtc/GpuTestUtil.h"
 
@@ -42,6 +43,7 @@ void addKernels(int64_t Rows, int64_t Cols, std::vector<KernelSpec> &Ks) {
   Ks.push_back(emitBatchedRowNormalize(4, Rows, Cols, Stride));
   for (KernelSpec &K : emitFrobeniusNorm(N))
     Ks.push_back(std::move(K));
+  Ks.push_back(emitAccumulate(Stride)); // resident gradient accumulation
 }
 
 TEST(OptimizerKernels, CompileToSm90aWithNvrtc) {
