@@ -28,7 +28,8 @@ void dims(OStream &J, llvm::StringRef Key, const unsigned (&D)[3]) {
   });
 }
 
-void writeKernel(OStream &J, const KernelSpec &K) {
+void writeKernel(OStream &J, const KernelSpec &K,
+                 const KernelResourceMap *Res) {
   J.object([&] {
     J.attribute("name", K.Name);
     J.attribute("file", K.Name + ".cu");
@@ -36,6 +37,13 @@ void writeKernel(OStream &J, const KernelSpec &K) {
     dims(J, "grid", K.Grid);
     dims(J, "block", K.Block);
     J.attribute("smem", static_cast<int64_t>(K.SharedBytes));
+    if (Res && Res->count(K.Name)) {
+      const KernelResources &R = Res->at(K.Name);
+      J.attribute("registers", static_cast<int64_t>(R.Registers));
+      J.attribute("spill_bytes", static_cast<int64_t>(R.SpillBytes));
+      J.attribute("static_smem", static_cast<int64_t>(R.StaticSharedBytes));
+      J.attribute("max_threads", static_cast<int64_t>(R.MaxThreads));
+    }
     J.attributeArray("args", [&] {
       for (const KernelArg &A : K.Args)
         J.object([&] {
@@ -169,7 +177,8 @@ hybc::uniqueKernels(llvm::ArrayRef<NamedPlan> Plans) {
 }
 
 llvm::Expected<std::string>
-hybc::manifestJson(llvm::StringRef SpecPath, llvm::ArrayRef<NamedPlan> Plans) {
+hybc::manifestJson(llvm::StringRef SpecPath, llvm::ArrayRef<NamedPlan> Plans,
+                   const KernelResourceMap *Res) {
   auto Ks = uniqueKernels(Plans);
   if (!Ks)
     return Ks.takeError();
@@ -181,7 +190,7 @@ hybc::manifestJson(llvm::StringRef SpecPath, llvm::ArrayRef<NamedPlan> Plans) {
     J.attribute("spec", SpecPath);
     J.attributeArray("kernels", [&] {
       for (const KernelSpec *K : *Ks)
-        writeKernel(J, *K);
+        writeKernel(J, *K, Res);
     });
     J.attributeArray("plans", [&] {
       for (const NamedPlan &NP : Plans)

@@ -22,6 +22,7 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -36,14 +37,26 @@ struct NamedPlan {
   bool Qat = false; ///< Late-QAT phase (fake_quant on the matrices).
 };
 
+/// What the loaded module says about a kernel (`hybc train --dump-kernels`).
+struct KernelResources {
+  int Registers = 0;  ///< Per thread.
+  int SpillBytes = 0; ///< Local memory per thread (register spills).
+  int StaticSharedBytes = 0;
+  int MaxThreads = 0; ///< Per block, as the register count allows.
+};
+using KernelResourceMap = std::map<std::string, KernelResources>;
+
 /// Every kernel of the plans once, in order of first use. Fails when two
 /// plans hold different code under one name.
 llvm::Expected<std::vector<const KernelSpec *>>
 uniqueKernels(llvm::ArrayRef<NamedPlan> Plans);
 
-/// The manifest text (pretty-printed JSON, trailing newline).
-llvm::Expected<std::string> manifestJson(llvm::StringRef SpecPath,
-                                         llvm::ArrayRef<NamedPlan> Plans);
+/// The manifest text (pretty-printed JSON, trailing newline). With \p Res,
+/// kernels found in it also get "registers", "spill_bytes",
+/// "static_smem" and "max_threads".
+llvm::Expected<std::string>
+manifestJson(llvm::StringRef SpecPath, llvm::ArrayRef<NamedPlan> Plans,
+             const KernelResourceMap *Res = nullptr);
 
 } // namespace hybc
 

@@ -38,11 +38,12 @@ hybc::buildStepGraph(const Model &M, bool Recurrence, bool Qat) {
 llvm::Error hybc::writeKernelSources(llvm::ArrayRef<NamedPlan> Plans,
                                      llvm::StringRef SpecPath,
                                      llvm::StringRef Dir,
-                                     llvm::raw_ostream &OS) {
+                                     llvm::raw_ostream &OS,
+                                     const KernelResourceMap *Res) {
   auto Ks = uniqueKernels(Plans);
   if (!Ks)
     return Ks.takeError();
-  auto Json = manifestJson(SpecPath, Plans);
+  auto Json = manifestJson(SpecPath, Plans, Res);
   if (!Json)
     return Json.takeError();
   if (std::error_code EC = llvm::sys::fs::create_directories(Dir))

@@ -40,7 +40,8 @@ buildStepGraph(const ir::Model &M, bool Recurrence, bool Qat = false);
 /// (atomic writes; byte-stable), and one summary line to OS.
 llvm::Error writeKernelSources(llvm::ArrayRef<NamedPlan> Plans,
                                llvm::StringRef SpecPath, llvm::StringRef Dir,
-                               llvm::raw_ostream &OS);
+                               llvm::raw_ostream &OS,
+                               const KernelResourceMap *Res = nullptr);
 
 /// `--emit ptx|cubin` hook: should compile every kernel of Plans with
 /// runtime/gpu's NVRTC (sm_90a) and write DIR/<kernel>.<Kind> next to the

@@ -25,7 +25,10 @@ commands:
       write the IR of the training step (forward + backward), or every
       generated CUDA kernel (DIR/<kernel>.cu + DIR/manifest.json), to DIR
   train SPEC [--out DIR] [--device cpu|cuda] [--resume DIR] [--set k=v ...]
-      train the model, log PG-format lines, write metrics.jsonl/summary.json
+        [--dump-kernels DIR] [--override-kernels DIR] [--no-progress]
+      train the model, log PG-format lines, write metrics.jsonl/summary.json;
+      --dump-kernels writes every kernel run (+ registers/spills) to DIR,
+      --override-kernels loads DIR/<kernel>.cu in place of generated code
   data encode|train-tokenizer ...
       build token shards / a SentencePiece BPE model (see `hybc data --help`)
   help | --help      this text

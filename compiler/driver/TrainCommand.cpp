@@ -4,13 +4,17 @@
 // prints the final line and the summary path.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/driver/CompileSteps.h"
 #include "compiler/driver/Driver.h"
 #include "frontend/Frontend.h"
 #include "runtime/train/Trainer.h"
 
 #include "llvm/ADT/Hashing.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/xxhash.h"
+
+#include <cstdlib>
 
 using namespace hybc;
 
@@ -28,15 +32,37 @@ llvm::Error hybc::runTrain(llvm::ArrayRef<llvm::StringRef> Args,
     return E;
   if (llvm::Error E = takeValue(Rest, "--resume", O.ResumeDir, Found))
     return E;
+  std::string DumpDir, OverrideDir;
+  if (llvm::Error E = takeValue(Rest, "--dump-kernels", DumpDir, Found))
+    return E;
+  if (llvm::Error E = takeValue(Rest, "--override-kernels", OverrideDir, Found))
+    return E;
   if (takeFlag(Rest, "--no-progress"))
     O.Progress = false;
   if (llvm::Error E = rejectRest("train", Rest))
     return E;
   if (!O.ResumeDir.empty() && O.OutDir == TrainOptions().OutDir)
     O.OutDir = O.ResumeDir; // continue writing where the run was
+  if (!OverrideDir.empty()) {
+    if (!llvm::sys::fs::is_directory(OverrideDir))
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          llvm::formatv("--override-kernels {0}: not a directory (hint: "
+                        "put edited <kernel>.cu files from --dump-kernels "
+                        "there)",
+                        OverrideDir)
+              .str());
+    // The GPU runtime reads its knobs from the environment once.
+    ::setenv("HYBC_OVERRIDE_DIR", OverrideDir.c_str(), 1);
+  }
   auto M = loadModel(SA);
   if (!M)
     return M.takeError();
+  if (!DumpDir.empty())
+    O.DumpKernels = [&, Spec = (*M)->S.Path](llvm::ArrayRef<NamedPlan> Plans,
+                                              const KernelResourceMap &Res) {
+      return writeKernelSources(Plans, Spec, DumpDir, OS, &Res);
+    };
   llvm::raw_string_ostream Text(O.SpecText);
   printResolvedSpec((*M)->S, Text);
   Text.flush();
