@@ -7,6 +7,12 @@
 #   base       examples/baseline_gpt.hyb timing, BASE_STEPS steps
 #   parity300  PG parity run: 300 steps x 65,536 tokens, WARMDOWN_ITERS=100,
 #              full val prefix (PyTorch reference: val_bpb 1.854)
+#   prof       baseline_gpt, PROF_STEPS steps with HYBC_DEBUG=2: per-kernel
+#              device times (stderr table) and peak memory
+#   ref        the PyTorch reference (.gpu/ref/train_gpt.py, fetched from
+#              openai/parameter-golf, never committed) for REF_STEPS steps on
+#              the same GPU: its step times and peak memory
+# base and ref print the median step time over steps 10..BASE_STEPS.
 # Logs go to $OUT. Usage: PHASES=tests,base bench/gpu_session.sh
 set -u -o pipefail
 cd "$(dirname "$0")/.."
@@ -29,13 +35,39 @@ if [[ $PHASES == *,tiny,* ]]; then
     echo "== tiny: $dev"
     $B/hybc train examples/tiny.hyb --device $dev --out "$OUT/tiny_$dev" "${PAR[@]}" 2>&1 | tail -3
   done
+  echo "== tiny: --dump-kernels, then --override-kernels with one edited kernel"
+  $B/hybc train examples/tiny.hyb --device cuda --out "$OUT/tiny_dump" "${PAR[@]}" \
+    --set train.iterations=2 --dump-kernels "$OUT/dump" 2>&1 | tail -1
+  K=$(ls "$OUT/dump" | grep '^hybc_.*\.cu$' | head -1)
+  mkdir -p "$OUT/override" && { echo "// edited by hand"; cat "$OUT/dump/$K"; } > "$OUT/override/$K"
+  grep -c '"spill_bytes"' "$OUT/dump/manifest.json"
+  $B/hybc train examples/tiny.hyb --device cuda --out "$OUT/tiny_override" "${PAR[@]}" \
+    --set train.iterations=2 --override-kernels "$OUT/override" 2>&1 | grep -E "overriding|final"
 fi
 if [[ $PHASES == *,base,* ]]; then
   echo "== baseline_gpt: cuda timing"
   $B/hybc train examples/baseline_gpt.hyb --device cuda --out "$OUT/base" \
-    --set train.iterations=${BASE_STEPS:-4} --set train.val_every=0 \
+    --set 'data.train=".gpu/data/fineweb_train_*.bin"' \
+    --set train.iterations=${BASE_STEPS:-60} --set train.val_every=0 \
     --set train.val_tokens=65536 --set train.log_every=1 --no-progress 2>&1 | tail -4
-  nvidia-smi --query-gpu=memory.used --format=csv,noheader
+  python3 bench/step_median.py hybc "$OUT/base/metrics.jsonl" 10
+  grep -o '"peak_memory_allocated_mib": *[0-9]*' "$OUT/base/summary.json"
+fi
+if [[ $PHASES == *,prof,* ]]; then
+  echo "== baseline_gpt: per-kernel profile"
+  HYBC_DEBUG=2,GpuResident.cpp $B/hybc train examples/baseline_gpt.hyb --device cuda \
+    --out "$OUT/prof" --set 'data.train=".gpu/data/fineweb_train_*.bin"' \
+    --set train.iterations=${PROF_STEPS:-3} --set train.val_every=0 \
+    --set train.val_tokens=8192 --no-progress 2>"$OUT/prof.err" | tail -2
+  head -45 "$OUT/prof.err"
+fi
+if [[ $PHASES == *,ref,* ]]; then
+  echo "== PyTorch reference (train_gpt.py + torch.compile)"
+  (cd .gpu/ref && DATA_PATH=../data TOKENIZER_PATH=../data/fineweb_1024_bpe.model \
+    ITERATIONS=${REF_STEPS:-60} VAL_LOSS_EVERY=0 TRAIN_LOG_EVERY=1 WARMUP_STEPS=20 \
+    RUN_ID=ref timeout 420 python3 train_gpt.py > "$OUT/ref.log" 2>&1)
+  grep -E "peak memory|step:60/|warmup_step:20" "$OUT/ref.log" | head -5
+  python3 bench/step_median.py ref "$OUT/ref.log" 10
 fi
 if [[ $PHASES == *,parity300,* ]]; then
   echo "== parity: 300 x 65,536 tokens"
