@@ -65,7 +65,7 @@ if [[ $PHASES == *,ref,* ]]; then
   echo "== PyTorch reference (train_gpt.py + torch.compile)"
   (cd .gpu/ref && DATA_PATH=../data TOKENIZER_PATH=../data/fineweb_1024_bpe.model \
     ITERATIONS=${REF_STEPS:-60} VAL_LOSS_EVERY=0 TRAIN_LOG_EVERY=1 WARMUP_STEPS=20 \
-    RUN_ID=ref timeout 420 python3 train_gpt.py > "$OUT/ref.log" 2>&1)
+    RUN_ID=ref timeout ${REF_TIMEOUT:-300} python3 train_gpt.py > "$OUT/ref.log" 2>&1)
   grep -E "peak memory|step:60/|warmup_step:20" "$OUT/ref.log" | head -5
   python3 bench/step_median.py ref "$OUT/ref.log" 10
 fi
