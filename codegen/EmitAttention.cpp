@@ -11,9 +11,10 @@
 ///
 /// Thread layout: tx = tid & 7 owns key columns tx + 8j and output dims
 /// tx + 8j; ty = tid >> 3 owns query rows ty + 16i. Row reductions are
-/// 8-lane shuffles. Plain FP32 FFMA for now: the two inner loops (S = Q Kᵀ
-/// over d and O += P V over keys) are where mma.sync m16n8k16 (bf16, fp32
-/// accumulate) or a wgmma m64nNk16 warpgroup version will go.
+/// 8-lane shuffles. Plain FP32 FFMA: this is the fallback for head dims
+/// that are not a multiple of 16; the others go to the bf16 tensor-core
+/// kernel of EmitAttentionMma.cpp (same name and ABI). This file also holds
+/// the shape checks and constants both paths share.
 ///
 /// Example:
 ///   auto Ks = emitAttentionForward(*AttnOp, EmitContext{"model.hyb"});
@@ -54,14 +55,23 @@ llvm::Expected<AttnDims> hybc::attentionDimsOf(const ir::TensorType &Q,
   if (D.D < 8 || D.D > 128 || D.D % 8 != 0)
     return Fail("head dim must be a multiple of 8 in [8, 128] (hint: the "
                 "FFMA kernels tile d in steps of 8)");
-  if (D.D > 64) {
+  if (D.D % 16 == 0) {
+    D.Mma = true;
+    // 8 warps (128 query rows) halve the K/V tile traffic per FLOP; above
+    // d = 64 the register budget allows only 4 per block at 2 blocks/SM.
+    D.FwdWarps = D.D > 64 ? 4 : 8;
+    D.FwdBr = D.BwdBq = 16 * D.FwdWarps;
+    D.FwdBc = D.BwdBk = 64;
+    D.BwdStep = D.D > 64 ? 32 : 64;
+  } else if (D.D > 64) {
     D.FwdBr = 32, D.FwdBc = 16;
     D.BwdBk = 16, D.BwdBq = 16;
   }
   return D;
 }
 
-void hybc::writeAttentionConstants(SourceWriter &W, const AttnDims &D) {
+void hybc::writeAttentionConstants(SourceWriter &W, const AttnDims &D,
+                                   unsigned Threads) {
   W.open("namespace hybc_attn");
   constInt(W, "kB", D.B);
   constInt(W, "kT", D.T);
@@ -73,13 +83,16 @@ void hybc::writeAttentionConstants(SourceWriter &W, const AttnDims &D) {
   constInt(W, "kFwdBc", D.FwdBc);
   constInt(W, "kBwdBk", D.BwdBk);
   constInt(W, "kBwdBq", D.BwdBq);
+  if (D.Mma)
+    constInt(W, "kBwdStep", D.BwdStep);
   constFloat(W, "kScale", 1.0 / std::sqrt(static_cast<double>(D.D)));
   constFloat(W, "kScaleLog2",
              1.0 / std::sqrt(static_cast<double>(D.D)) / std::log(2.0));
   constFloat(W, "kLog2e", 1.0 / std::log(2.0));
   constFloat(W, "kLn2", std::log(2.0));
+  W.line("[[maybe_unused]] static constexpr int kThreads = " +
+         std::to_string(Threads) + ";");
   emitVerbatim(W, R"(
-[[maybe_unused]] static constexpr int kThreads = 128;
 [[maybe_unused]] static constexpr int kOc = kD / 8;
 __device__ __forceinline__ float negInf() { return __int_as_float(0xff800000); }
 __device__ __forceinline__ float max8(float V) {
@@ -257,6 +270,8 @@ hybc::emitAttentionForward(const ir::Op &O, const EmitContext &C) {
                            O.operand(2)->type());
   if (!D)
     return D.takeError();
+  if (D->Mma)
+    return emitAttentionForwardMma(O, C, *D);
   KernelSpec K;
   K.Name = "hybc_attention_fwd_" + D->signature();
   K.Family = "attention";

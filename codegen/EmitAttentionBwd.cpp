@@ -13,8 +13,10 @@
 ///   3. `..._bwd_dq_`: one block per (q-tile, q-head, batch) walking the
 ///      k-tiles up to the diagonal: dQ = scale·dS K.
 /// Thread layout as in the forward (tx = tid & 7 over columns, ty over
-/// rows). Plain FP32 FFMA: the S/dP recompute loops over d and the dV/dK
-/// and dQ accumulation loops are the mma.sync / wgmma sites.
+/// rows). Plain FP32 FFMA: the fallback for head dims that are not a
+/// multiple of 16; the others get the bf16 tensor-core bodies of
+/// EmitAttentionMmaBwd.cpp (64-row blocks, dynamic shared memory) with the
+/// same kernel names, arguments and pre-pass.
 ///
 /// Example:
 ///   auto Ks = emitAttentionBackward(*BwdOp, Ctx); // 3 KernelSpecs
@@ -286,13 +288,39 @@ void assemble(KernelSpec &K, const AttnDims &D, const ir::Op &O,
               llvm::StringRef Body, bool Helpers) {
   SourceWriter W;
   writeKernelHeader(W, K, K.FusedOps, specLineText(O, C), Summary);
-  writeAttentionConstants(W, D);
-  if (Helpers)
+  writeAttentionConstants(W, D, K.Block[0]);
+  if (Helpers && D.Mma)
+    writeAttentionMmaHelpers(W);
+  else if (Helpers)
     emitVerbatim(W, kBwdHelpers);
   openKernel(W, K, K.Block[0]);
   emitVerbatim(W, Body);
   W.close();
   finishKernel(K, W);
+}
+
+/// The dK/dV or dQ kernel on the tensor-core (D.Mma) or the FFMA path.
+void assemblePass(KernelSpec &K, const AttnDims &D, const ir::Op &O,
+                  const EmitContext &C, bool DkDv) {
+  if (D.Mma)
+    K.SharedBytes = attentionMmaBwdSmem(D, DkDv);
+  llvm::StringRef Summary =
+      DkDv ? (D.Mma ? "attention backward 2/3: dK, dV per (64-key tile, "
+                      "kv-head, batch), summed over the GQA group and causal "
+                      "q-steps in a fixed order; bf16 mma.sync m16n8k16, "
+                      "fp32 accumulation."
+                    : "attention backward 2/3: dK, dV per (k-tile, kv-head, "
+                      "batch), summed over the GQA group and causal q-tiles "
+                      "in a fixed order.")
+           : (D.Mma ? "attention backward 3/3: dQ per (q-tile of 16 rows "
+                      "per warp, q-head, batch) over the causal k-steps (no "
+                      "atomics); bf16 mma.sync m16n8k16, fp32 accumulation."
+                    : "attention backward 3/3: dQ per (q-tile, q-head, "
+                      "batch) over the causal k-tiles (no atomics).");
+  llvm::StringRef Body =
+      DkDv ? (D.Mma ? attentionMmaDkDvBody() : llvm::StringRef(kDkDvBody))
+           : (D.Mma ? attentionMmaDqBody() : llvm::StringRef(kDqBody));
+  assemble(K, D, O, C, Summary, Body, true);
 }
 
 } // namespace
@@ -335,13 +363,11 @@ hybc::emitAttentionBackward(const ir::Op &O, const EmitContext &C) {
              scratchArg("attn_dv_rowsum", RN, false),
              bufferArg("dk", KN, O.result(1)->id(), true),
              bufferArg("dv", KN, O.result(2)->id(), true)};
-  assemble(Kv, *D, O, C,
-           "attention backward 2/3: dK, dV per (k-tile, kv-head, batch), "
-           "summed over the GQA group and causal q-tiles in a fixed order.",
-           kDkDvBody, true);
+  assemblePass(Kv, *D, O, C, /*DkDv=*/true);
   Ks.push_back(std::move(Kv));
 
-  KernelSpec Dq = makeSpec(*D, "dq", 128, O);
+  KernelSpec Dq =
+      makeSpec(*D, "dq", D->Mma ? unsigned(32 * D->FwdWarps) : 128u, O);
   Dq.Grid[0] = static_cast<unsigned>(ceilDiv(D->T, D->BwdBq));
   Dq.Grid[1] = static_cast<unsigned>(D->Hq);
   Dq.Grid[2] = static_cast<unsigned>(D->B);
@@ -352,10 +378,7 @@ hybc::emitAttentionBackward(const ir::Op &O, const EmitContext &C) {
              In("lse", 5, RN),
              scratchArg("attn_dv_rowsum", RN, false),
              bufferArg("dq", QN, O.result(0)->id(), true)};
-  assemble(Dq, *D, O, C,
-           "attention backward 3/3: dQ per (q-tile, q-head, batch) over the "
-           "causal k-tiles (no atomics).",
-           kDqBody, true);
+  assemblePass(Dq, *D, O, C, /*DkDv=*/false);
   Ks.push_back(std::move(Dq));
   return Ks;
 }

@@ -3,9 +3,10 @@
 /// \file
 /// The FA2-style attention forward and deterministic backward emitters:
 /// deterministic names, byte-stable sources with provenance, launch
-/// configurations and buffer bindings, shape errors, and (when nvcc is
-/// installed) sm_90a compilation of every kernel for a small and the PG
-/// shape (B=2, T=1024, Hq=8, Hkv=4, D=64). Numerical parity runs on a GPU
+/// configurations and buffer bindings, the tensor-core / FFMA selection by
+/// head dim, shape errors, and (when nvcc is installed) sm_90a compilation
+/// of every kernel for small shapes of both paths and the PG shape (B=2,
+/// T=1024, Hq=8, Hkv=4, D=64). Numerical parity runs on a GPU
 /// in tests/gpu/KernelParityAttentionTest.cpp.
 ///
 //===----------------------------------------------------------------------===//
@@ -89,10 +90,14 @@ TEST(EmitAttention, LaunchConfigsAndBindings) {
   std::vector<KernelSpec> Ks = emitBoth(A);
   ASSERT_EQ(Ks.size(), 4u);
   const KernelSpec &F = Ks[0];
+  // 8 warps of 16 query rows, static shared memory only (<= 48 KiB).
   EXPECT_EQ(std::vector<unsigned>(F.Grid, F.Grid + 3),
-            (std::vector<unsigned>{16, 8, 2}));
-  EXPECT_EQ(F.Block[0], 128u);
-  EXPECT_EQ(F.SharedBytes, 0u) << "static shared memory only (<= 48 KiB)";
+            (std::vector<unsigned>{8, 8, 2}));
+  EXPECT_EQ(F.Block[0], 256u);
+  EXPECT_EQ(F.SharedBytes, 0u);
+  EXPECT_NE(F.Source.find("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16"),
+            std::string::npos)
+      << "d = 64 takes the tensor-core path";
   ASSERT_EQ(F.Args.size(), 5u);
   EXPECT_EQ(F.Args[0].ValueId, A.Fwd->operand(0)->id());
   EXPECT_EQ(F.Args[3].ValueId, A.Fwd->result(0)->id());
@@ -112,12 +117,46 @@ TEST(EmitAttention, LaunchConfigsAndBindings) {
     EXPECT_TRUE(Reads) << K->Name;
   }
   EXPECT_EQ(std::vector<unsigned>(Kv.Grid, Kv.Grid + 3),
-            (std::vector<unsigned>{32, 4, 2}));
+            (std::vector<unsigned>{16, 4, 2}));
   EXPECT_EQ(std::vector<unsigned>(Dq.Grid, Dq.Grid + 3),
-            (std::vector<unsigned>{32, 8, 2}));
+            (std::vector<unsigned>{8, 8, 2}));
+  EXPECT_EQ(Kv.Block[0], 128u);
+  EXPECT_EQ(Dq.Block[0], 256u);
+  // Dynamic shared memory: bf16 tiles (row stride d + 8) of two operands
+  // with 64 keys + 64 queries (dK/dV, plus the lse / Dv of the step) and
+  // 128 queries + 64 keys (dQ).
+  EXPECT_EQ(Kv.SharedBytes, 2u * 128 * 72 * 2 + 2 * 64 * 4);
+  EXPECT_EQ(Dq.SharedBytes, 2u * 192 * 72 * 2);
+  EXPECT_EQ(Pre.SharedBytes, 0u);
   EXPECT_EQ(Kv.Args[6].ValueId, A.Bwd->result(1)->id());
   EXPECT_EQ(Kv.Args[7].ValueId, A.Bwd->result(2)->id());
   EXPECT_EQ(Dq.Args.back().ValueId, A.Bwd->result(0)->id());
+}
+
+TEST(EmitAttention, HeadDimSelectsTensorCoresOrTheFfmaFallback) {
+  for (int64_t D : {16, 24, 40, 64, 96, 128}) {
+    AttnGraph A(1, 100, 4, 2, D);
+    std::vector<KernelSpec> Ks = emitBoth(A);
+    ASSERT_EQ(Ks.size(), 4u);
+    const bool Mma = D % 16 == 0;
+    for (size_t I : {0u, 2u, 3u}) {
+      EXPECT_EQ(Ks[I].Source.find("mma.sync.aligned") != std::string::npos, Mma)
+          << Ks[I].Name;
+      EXPECT_EQ(Ks[I].SharedBytes > 0, Mma && I > 0) << Ks[I].Name;
+      EXPECT_LE(Ks[I].SharedBytes, 100u * 1024) << "two blocks per SM";
+    }
+    // Forward query tiles: 128 (tensor cores, d <= 64), else 64.
+    EXPECT_EQ(Ks[0].Grid[0], Mma && D <= 64 ? 1u : 2u) << D;
+  }
+  // d = 128 steps 32 keys / queries in the backward (register budget).
+  AttnGraph Wide(1, 100, 4, 2, 128);
+  std::vector<KernelSpec> Ks = emitBoth(Wide);
+  ASSERT_EQ(Ks.size(), 4u);
+  EXPECT_NE(Ks[2].Source.find("static constexpr int kBwdStep = 32;"),
+            std::string::npos);
+  EXPECT_EQ(Ks[2].SharedBytes, 2u * 96 * 136 * 2 + 2 * 32 * 4);
+  EXPECT_EQ(Ks[0].Block[0], 128u);
+  EXPECT_EQ(Ks[3].Block[0], 128u);
 }
 
 TEST(EmitAttention, UnsupportedShapesAreErrors) {
@@ -145,6 +184,7 @@ TEST(EmitAttention, KernelsCompileWithNvcc) {
   if (test::nvccPath().empty())
     GTEST_SKIP() << "nvcc not found (set HYBC_NVCC)";
   for (auto Shape : {std::vector<int64_t>{1, 77, 4, 2, 16},
+                     std::vector<int64_t>{1, 77, 4, 2, 24},
                      std::vector<int64_t>{2, 1024, 8, 4, 64},
                      std::vector<int64_t>{1, 50, 3, 1, 128}}) {
     AttnGraph A(Shape[0], Shape[1], Shape[2], Shape[3], Shape[4]);

@@ -1,0 +1,282 @@
+//===- codegen/EmitAttentionMma.cpp - Tensor-core causal GQA forward ------===//
+///
+/// \file
+/// The bf16 tensor-core forward of `attention` for head dims that are a
+/// multiple of 16 (same name, arguments and outputs as the FFMA kernel of
+/// EmitAttention.cpp), plus the mma helpers the backward kernels share.
+///
+/// One block of FwdWarps warps (8 up to d = 64: 128 query rows, which
+/// halves the K/V staging per FLOP; 4 above, for registers) per (q-tile,
+/// q-head, batch), q-tiles heaviest first; warp w owns query rows
+/// 16w..16w+15 of the tile and skips key tiles above its diagonal. q, k, v
+/// are fp32 in memory and rounded to bf16 while being staged into static
+/// shared memory (row stride kD + 8 bf16: 16-byte rows, conflict-free
+/// ldmatrix). Q goes through the K/V tiles into A fragments kept in
+/// registers. Per key tile of 64: S = Q Kᵀ with mma.sync m16n8k16 (K rows
+/// as col-major B fragments via ldmatrix), the online softmax on the fp32
+/// accumulators (exp2 domain; each thread owns rows g and g + 8 of its
+/// warp, g = lane/4, so row reductions are 4-lane shuffles), then P is
+/// packed to bf16 A fragments straight from the accumulators (the m16n8k16
+/// C layout of two adjacent n-tiles is the A layout of one k-chunk) and
+/// O += P V reads Vᵀ fragments with ldmatrix.trans. Statistics and
+/// accumulators stay fp32.
+///
+/// Example:
+///   auto D = attentionDimsOf(Qt, Kt, Vt); // D->Mma for d = 64
+///   auto Ks = emitAttentionForwardMma(*AttnOp, EmitContext{"m.hyb"}, *D);
+///
+//===----------------------------------------------------------------------===//
+#include "codegen/EmitAttentionDetail.h"
+#include "codegen/EmitFamilyUtil.h"
+
+using namespace hybc;
+
+namespace {
+
+/// bf16 packing, ldmatrix, mma and fp32 -> bf16 staging (PTX ISA fragment
+/// layouts of mma.m16n8k16 / ldmatrix.m8n8).
+const char kMmaHelpers[] = R"(
+namespace hybc_attn {
+using hybc::u16;
+using hybc::u32;
+static constexpr int kLdb = kD + 8; // bf16 row stride in shared memory
+static constexpr int kKc = kD / 16; // k-chunks of 16 over d
+static constexpr int kDn = kD / 8;  // n-tiles of 8 over d
+// Lo in the low half (lower column), Hi in the high half, round to nearest.
+__device__ __forceinline__ u32 packBf16(float Lo, float Hi) {
+  u32 R;
+  asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(R) : "f"(Hi), "f"(Lo));
+  return R;
+}
+__device__ __forceinline__ u32 smemAddr(const void *P) {
+  return static_cast<u32>(__cvta_generic_to_shared(P));
+}
+// Four 8x8 bf16 matrices; lanes 8i..8i+7 give the row addresses of matrix i.
+__device__ __forceinline__ void ldsm4(u32 (&R)[4], const u16 *P) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];"
+               : "=r"(R[0]), "=r"(R[1]), "=r"(R[2]), "=r"(R[3])
+               : "r"(smemAddr(P)));
+}
+__device__ __forceinline__ void ldsm4t(u32 (&R)[4], const u16 *P) {
+  asm volatile(
+      "ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];"
+      : "=r"(R[0]), "=r"(R[1]), "=r"(R[2]), "=r"(R[3])
+      : "r"(smemAddr(P)));
+}
+// C += A B: A 16x16 row-major (4 regs), B 16x8 col-major (2 regs), C 16x8.
+__device__ __forceinline__ void mma(float (&C)[4], const u32 (&A)[4], u32 B0,
+                                    u32 B1) {
+  asm("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, "
+      "{%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};"
+      : "+f"(C[0]), "+f"(C[1]), "+f"(C[2]), "+f"(C[3])
+      : "r"(A[0]), "r"(A[1]), "r"(A[2]), "r"(A[3]), "r"(B0), "r"(B1));
+}
+// The A fragment of k-chunk Kc from the accumulators of n-tiles 2Kc, 2Kc+1.
+template <int N>
+__device__ __forceinline__ void accToA(u32 (&A)[4], const float (&S)[N][4],
+                                       int Kc) {
+  A[0] = packBf16(S[2 * Kc][0], S[2 * Kc][1]);
+  A[1] = packBf16(S[2 * Kc][2], S[2 * Kc][3]);
+  A[2] = packBf16(S[2 * Kc + 1][0], S[2 * Kc + 1][1]);
+  A[3] = packBf16(S[2 * Kc + 1][2], S[2 * Kc + 1][3]);
+}
+// Lane offsets (in bf16) of the ldmatrix.x4 row addresses: an A fragment
+// of rows 0..15 (also Vᵀ/Kᵀ/Qᵀ/dOᵀ B fragments of two n-tiles with .trans),
+// and the B fragments of two n-tiles (rows 0..15) of one k-chunk.
+__device__ __forceinline__ int laneA(int Lane) {
+  return (Lane & 15) * kLdb + (Lane >> 4) * 8;
+}
+__device__ __forceinline__ int laneB(int Lane) {
+  return ((Lane & 7) + (Lane >> 4) * 8) * kLdb + ((Lane >> 3) & 1) * 8;
+}
+// Rows [T0, T0 + Rows) of head H as bf16 (row stride kLdb), zero past kT.
+template <int Rows>
+__device__ __forceinline__ void stageRows(const float *__restrict__ Src,
+                                          int Heads, int B, int H, int T0,
+                                          u16 *Dst) {
+  static constexpr int kV4 = kD / 4;
+#pragma unroll 4
+  for (int I = threadIdx.x; I < Rows * kV4; I += kThreads) {
+    int R = I / kV4, C = (I % kV4) * 4, T = T0 + R;
+    float4 X = make_float4(0.f, 0.f, 0.f, 0.f);
+    if (T < kT)
+      X = *reinterpret_cast<const float4 *>(Src + rowOf(B, T, Heads, H) + C);
+    uint2 P;
+    P.x = packBf16(X.x, X.y);
+    P.y = packBf16(X.z, X.w);
+    *reinterpret_cast<uint2 *>(Dst + R * kLdb + C) = P;
+  }
+}
+__device__ __forceinline__ float quadMax(float V) {
+  V = fmaxf(V, __shfl_xor_sync(0xffffffffu, V, 1));
+  return fmaxf(V, __shfl_xor_sync(0xffffffffu, V, 2));
+}
+__device__ __forceinline__ float quadSum(float V) {
+  V += __shfl_xor_sync(0xffffffffu, V, 1);
+  return V + __shfl_xor_sync(0xffffffffu, V, 2);
+}
+} // namespace hybc_attn
+)";
+
+/// Online softmax of one S tile (rows R0, R0 + 8 of this thread): scales to
+/// the exp2 domain, masks the causal diagonal, updates M and the per-thread
+/// partial sums L, turns S into P and rescales O.
+const char kFwdSoftmax[] = R"(
+namespace hybc_attn {
+static constexpr int kSn = kFwdBc / 8;
+__device__ __forceinline__ void softmaxTile(float (&S)[kSn][4], float (&M)[2],
+                                            float (&L)[2],
+                                            float (&Acc)[kDn][4], int R0,
+                                            int C0, bool Diag) {
+  float Mx[2] = {M[0], M[1]};
+#pragma unroll
+  for (int J = 0; J < kSn; ++J)
+#pragma unroll
+    for (int E = 0; E < 4; ++E) {
+      float X = S[J][E] * kScaleLog2;
+      if (Diag && C0 + J * 8 + (E & 1) > R0 + (E >> 1) * 8)
+        X = negInf();
+      S[J][E] = X;
+      Mx[E >> 1] = fmaxf(Mx[E >> 1], X);
+    }
+  float MUse[2], Rs[2] = {0.f, 0.f};
+#pragma unroll
+  for (int I = 0; I < 2; ++I) {
+    Mx[I] = quadMax(Mx[I]);
+    MUse[I] = Mx[I] == negInf() ? 0.f : Mx[I];
+    float Corr = exp2f(M[I] - MUse[I]);
+    M[I] = Mx[I];
+    L[I] *= Corr;
+#pragma unroll
+    for (int N = 0; N < kDn; ++N) {
+      Acc[N][2 * I] *= Corr;
+      Acc[N][2 * I + 1] *= Corr;
+    }
+  }
+#pragma unroll
+  for (int J = 0; J < kSn; ++J)
+#pragma unroll
+    for (int E = 0; E < 4; ++E) {
+      S[J][E] = exp2f(S[J][E] - MUse[E >> 1]);
+      Rs[E >> 1] += S[J][E];
+    }
+  L[0] += Rs[0];
+  L[1] += Rs[1];
+}
+} // namespace hybc_attn
+)";
+
+const char kFwdBody[] = R"(
+using namespace hybc_attn;
+static_assert(kFwdBr <= 2 * kFwdBc, "Q is staged through the K/V tiles");
+__shared__ __align__(16) u16 Kvs[2 * kFwdBc * kLdb];
+u16 *Ks = Kvs, *Vs = Kvs + kFwdBc * kLdb;
+const int Lane = threadIdx.x & 31, Warp = threadIdx.x >> 5;
+const int Q0 = (gridDim.x - 1 - blockIdx.x) * kFwdBr; // heaviest first
+const int H = blockIdx.y, B = blockIdx.z, Hk = H / kGroup;
+const int R0 = Q0 + Warp * 16 + (Lane >> 2), Cq = 2 * (Lane & 3);
+stageRows<kFwdBr>(q, kHq, B, H, Q0, Kvs); // Q through the K/V tiles
+__syncthreads();
+u32 Qf[kKc][4];
+#pragma unroll
+for (int Kc = 0; Kc < kKc; ++Kc)
+  ldsm4(Qf[Kc], Kvs + Warp * 16 * kLdb + laneA(Lane) + Kc * 16);
+float M[2] = {negInf(), negInf()}, L[2] = {0.f, 0.f}, Acc[kDn][4];
+#pragma unroll
+for (int N = 0; N < kDn; ++N)
+#pragma unroll
+  for (int E = 0; E < 4; ++E)
+    Acc[N][E] = 0.f;
+const int KEnd = min(kT, Q0 + kFwdBr);
+for (int K0 = 0; K0 < KEnd; K0 += kFwdBc) {
+  __syncthreads(); // Q fragments / the previous tile consumed
+  stageRows<kFwdBc>(k, kHkv, B, Hk, K0, Ks);
+  stageRows<kFwdBc>(v, kHkv, B, Hk, K0, Vs);
+  __syncthreads();
+  if (K0 > Q0 + Warp * 16 + 15)
+    continue; // the whole tile is above this warp's diagonal
+  float S[kSn][4];
+#pragma unroll
+  for (int J = 0; J < kSn; ++J)
+#pragma unroll
+    for (int E = 0; E < 4; ++E)
+      S[J][E] = 0.f;
+#pragma unroll
+  for (int Kc = 0; Kc < kKc; ++Kc)
+#pragma unroll
+    for (int J = 0; J < kSn; J += 2) {
+      u32 Bf[4];
+      ldsm4(Bf, Ks + J * 8 * kLdb + laneB(Lane) + Kc * 16);
+      mma(S[J], Qf[Kc], Bf[0], Bf[1]);
+      mma(S[J + 1], Qf[Kc], Bf[2], Bf[3]);
+    }
+  softmaxTile(S, M, L, Acc, R0, K0 + Cq, K0 + kFwdBc > Q0);
+#pragma unroll
+  for (int Kc = 0; Kc < kFwdBc / 16; ++Kc) {
+    u32 Pf[4];
+    accToA(Pf, S, Kc);
+#pragma unroll
+    for (int N = 0; N < kDn; N += 2) {
+      u32 Bf[4];
+      ldsm4t(Bf, Vs + Kc * 16 * kLdb + laneA(Lane) + N * 8);
+      mma(Acc[N], Pf, Bf[0], Bf[1]);
+      mma(Acc[N + 1], Pf, Bf[2], Bf[3]);
+    }
+  }
+}
+#pragma unroll
+for (int I = 0; I < 2; ++I) {
+  const float Sum = quadSum(L[I]), Inv = 1.f / Sum;
+  const int R = R0 + 8 * I;
+  if (R >= kT)
+    continue;
+#pragma unroll
+  for (int N = 0; N < kDn; ++N)
+    *reinterpret_cast<float2 *>(o + rowOf(B, R, kHq, H) + N * 8 + Cq) =
+        make_float2(Acc[N][2 * I] * Inv, Acc[N][2 * I + 1] * Inv);
+  if (Cq == 0)
+    lse[((unsigned long long)B * kHq + H) * kT + R] =
+        (M[I] + log2f(Sum)) * kLn2;
+})";
+
+} // namespace
+
+void hybc::writeAttentionMmaHelpers(SourceWriter &W) {
+  emitVerbatim(W, kMmaHelpers);
+}
+
+std::vector<KernelSpec> hybc::emitAttentionForwardMma(const ir::Op &O,
+                                                      const EmitContext &C,
+                                                      const AttnDims &D) {
+  assert(D.Mma && D.FwdBr <= 2 * D.FwdBc && "Q is staged in the K/V tiles");
+  KernelSpec K;
+  K.Name = "hybc_attention_fwd_" + D.signature();
+  K.Family = "attention";
+  K.Grid[0] = static_cast<unsigned>(ceilDiv(D.T, D.FwdBr));
+  K.Grid[1] = static_cast<unsigned>(D.Hq);
+  K.Grid[2] = static_cast<unsigned>(D.B);
+  const unsigned Threads = static_cast<unsigned>(32 * D.FwdWarps);
+  K.Block[0] = Threads;
+  const int64_t QN = D.B * D.T * D.Hq * D.D, KN = D.B * D.T * D.Hkv * D.D;
+  K.Args = {bufferArg("q", QN, O.operand(0)->id(), false),
+            bufferArg("k", KN, O.operand(1)->id(), false),
+            bufferArg("v", KN, O.operand(2)->id(), false),
+            bufferArg("o", QN, O.result(0)->id(), true),
+            bufferArg("lse", D.B * D.Hq * D.T, O.result(1)->id(), true)};
+  addProvenance(K, O);
+  SourceWriter W;
+  writeKernelHeader(W, K, K.FusedOps, specLineText(O, C),
+                    "FA2-style causal GQA forward: one block of " +
+                        std::to_string(D.FwdWarps) + " warps per (" +
+                        std::to_string(D.FwdBr) +
+                        "-query tile, q-head, batch), online softmax, bf16 "
+                        "mma.sync m16n8k16 with fp32 accumulation.");
+  writeAttentionConstants(W, D, Threads);
+  writeAttentionMmaHelpers(W);
+  emitVerbatim(W, kFwdSoftmax);
+  openKernel(W, K, Threads);
+  emitVerbatim(W, kFwdBody);
+  W.close();
+  finishKernel(K, W);
+  return {std::move(K)};
+}

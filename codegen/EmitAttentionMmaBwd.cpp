@@ -1,0 +1,240 @@
+//===- codegen/EmitAttentionMmaBwd.cpp - Tensor-core FA2 backward ---------===//
+///
+/// \file
+/// Bodies of the bf16 tensor-core dK/dV and dQ kernels of `attention_bwd`
+/// (head dims that are a multiple of 16; EmitAttentionBwd.cpp assembles
+/// them with the pre-pass, same names and arguments as the FFMA kernels).
+/// Both are deterministic: every output element has one writer and a fixed
+/// summation order. Tiles are staged fp32 -> bf16 into dynamic shared
+/// memory (row stride kD + 8), fragments come from ldmatrix(.trans).
+///
+///   dK/dV: one block of 4 warps per (64-key tile, kv-head, batch), warp w
+///   owns keys 16w..16w+15. For every q-head of the GQA group and every
+///   causal query step of kBwdStep rows: Sᵀ = K Qᵀ and dPᵀ = V dOᵀ (mma),
+///   Pᵀ = exp2(scale·log2e·Sᵀ − lse) and dSᵀ = Pᵀ ∘ (dPᵀ − Dv) on the
+///   accumulators, then dV += Pᵀ dO and dK += dSᵀ Q with Pᵀ / dSᵀ packed to
+///   bf16 A fragments and dO / Q read as B fragments with ldmatrix.trans.
+///   dQ: one block per (q-tile, q-head, batch) with the forward's warp
+///   count (kBwdBq = 16 per warp), warp w owns queries 16w..; per key step:
+///   S = Q Kᵀ, dP = dO Vᵀ, dS, dQ += dS K.
+/// Both stage synchronously (cp.async double buffering through an fp32
+/// staging tile was tried and measured slower on an H200: it costs
+/// registers and occupancy, and the loads already overlap across blocks).
+///
+/// Example:
+///   unsigned Bytes = attentionMmaBwdSmem(Dims, /*DkDv=*/true);
+///   emitVerbatim(W, attentionMmaDkDvBody());
+///
+//===----------------------------------------------------------------------===//
+#include "codegen/EmitAttentionDetail.h"
+
+using namespace hybc;
+
+namespace {
+
+const char kDkDvBody[] = R"(
+using namespace hybc_attn;
+static constexpr int kSn = kBwdStep / 8;
+extern __shared__ __align__(16) u16 Smem[];
+u16 *Ks = Smem, *Vs = Ks + kBwdBk * kLdb;
+u16 *Qs = Vs + kBwdBk * kLdb, *Dos = Qs + kBwdStep * kLdb;
+float *LseS = reinterpret_cast<float *>(Dos + kBwdStep * kLdb);
+float *DvS = LseS + kBwdStep;
+const int Lane = threadIdx.x & 31, Warp = threadIdx.x >> 5;
+const int K0 = blockIdx.x * kBwdBk, Hk = blockIdx.y, B = blockIdx.z;
+const int Kw = K0 + Warp * 16, Cq = 2 * (Lane & 3);
+const int Kr = Kw + (Lane >> 2); // this thread's keys: Kr, Kr + 8
+const int QStart = (K0 / kBwdStep) * kBwdStep;
+stageRows<kBwdBk>(k, kHkv, B, Hk, K0, Ks);
+stageRows<kBwdBk>(v, kHkv, B, Hk, K0, Vs);
+float DK[kDn][4], DV[kDn][4];
+#pragma unroll
+for (int N = 0; N < kDn; ++N)
+#pragma unroll
+  for (int E = 0; E < 4; ++E)
+    DK[N][E] = DV[N][E] = 0.f;
+for (int G = 0; G < kGroup; ++G) {
+  const int H = Hk * kGroup + G;
+  for (int Q0 = QStart; Q0 < kT; Q0 += kBwdStep) {
+    __syncthreads(); // the previous step consumed
+    stageRows<kBwdStep>(q, kHq, B, H, Q0, Qs);
+    stageRows<kBwdStep>(dout, kHq, B, H, Q0, Dos);
+    for (int R = threadIdx.x; R < kBwdStep; R += kThreads) {
+      const int T = Q0 + R;
+      const unsigned long long E = ((unsigned long long)B * kHq + H) * kT + T;
+      LseS[R] = T < kT ? lse[E] * kLog2e : 0.f;
+      DvS[R] = T < kT ? attn_dv_rowsum[E] : 0.f;
+    }
+    __syncthreads();
+    if (Q0 + kBwdStep <= Kw)
+      continue; // every query of the step precedes this warp's keys
+    float S[kSn][4], Dp[kSn][4];
+#pragma unroll
+    for (int J = 0; J < kSn; ++J)
+#pragma unroll
+      for (int E = 0; E < 4; ++E)
+        S[J][E] = Dp[J][E] = 0.f;
+#pragma unroll
+    for (int Kc = 0; Kc < kKc; ++Kc) {
+      u32 Kf[4], Vf[4];
+      ldsm4(Kf, Ks + Warp * 16 * kLdb + laneA(Lane) + Kc * 16);
+      ldsm4(Vf, Vs + Warp * 16 * kLdb + laneA(Lane) + Kc * 16);
+#pragma unroll
+      for (int J = 0; J < kSn; J += 2) {
+        u32 Bf[4];
+        ldsm4(Bf, Qs + J * 8 * kLdb + laneB(Lane) + Kc * 16);
+        mma(S[J], Kf, Bf[0], Bf[1]);
+        mma(S[J + 1], Kf, Bf[2], Bf[3]);
+        ldsm4(Bf, Dos + J * 8 * kLdb + laneB(Lane) + Kc * 16);
+        mma(Dp[J], Vf, Bf[0], Bf[1]);
+        mma(Dp[J + 1], Vf, Bf[2], Bf[3]);
+      }
+    }
+#pragma unroll
+    for (int J = 0; J < kSn; ++J)
+#pragma unroll
+      for (int E = 0; E < 4; ++E) {
+        const int C = J * 8 + Cq + (E & 1), T = Q0 + C;
+        const bool Live = Kr + (E >> 1) * 8 <= T && T < kT;
+        const float P = Live ? exp2f(S[J][E] * kScaleLog2 - LseS[C]) : 0.f;
+        S[J][E] = P;
+        Dp[J][E] = P * (Dp[J][E] - DvS[C]);
+      }
+#pragma unroll
+    for (int Kc = 0; Kc < kBwdStep / 16; ++Kc) {
+      u32 Pf[4], Df[4];
+      accToA(Pf, S, Kc);
+      accToA(Df, Dp, Kc);
+#pragma unroll
+      for (int N = 0; N < kDn; N += 2) {
+        u32 Bf[4];
+        ldsm4t(Bf, Dos + Kc * 16 * kLdb + laneA(Lane) + N * 8);
+        mma(DV[N], Pf, Bf[0], Bf[1]);
+        mma(DV[N + 1], Pf, Bf[2], Bf[3]);
+        ldsm4t(Bf, Qs + Kc * 16 * kLdb + laneA(Lane) + N * 8);
+        mma(DK[N], Df, Bf[0], Bf[1]);
+        mma(DK[N + 1], Df, Bf[2], Bf[3]);
+      }
+    }
+  }
+}
+#pragma unroll
+for (int I = 0; I < 2; ++I) {
+  const int T = Kr + 8 * I;
+  if (T >= kT)
+    continue;
+#pragma unroll
+  for (int N = 0; N < kDn; ++N) {
+    const unsigned long long At = rowOf(B, T, kHkv, Hk) + N * 8 + Cq;
+    *reinterpret_cast<float2 *>(dk + At) =
+        make_float2(DK[N][2 * I] * kScale, DK[N][2 * I + 1] * kScale);
+    *reinterpret_cast<float2 *>(dv + At) =
+        make_float2(DV[N][2 * I], DV[N][2 * I + 1]);
+  }
+})";
+
+const char kDqBody[] = R"(
+using namespace hybc_attn;
+static constexpr int kSn = kBwdStep / 8;
+extern __shared__ __align__(16) u16 Smem[];
+u16 *Qs = Smem, *Dos = Qs + kBwdBq * kLdb;
+u16 *Ks = Dos + kBwdBq * kLdb, *Vs = Ks + kBwdStep * kLdb;
+const int Lane = threadIdx.x & 31, Warp = threadIdx.x >> 5;
+const int Q0 = (gridDim.x - 1 - blockIdx.x) * kBwdBq; // heaviest first
+const int H = blockIdx.y, B = blockIdx.z, Hk = H / kGroup;
+const int Qw = Q0 + Warp * 16, Cq = 2 * (Lane & 3);
+const int Qr = Qw + (Lane >> 2); // this thread's queries: Qr, Qr + 8
+stageRows<kBwdBq>(q, kHq, B, H, Q0, Qs);
+stageRows<kBwdBq>(dout, kHq, B, H, Q0, Dos);
+float Ls[2], Dvr[2];
+#pragma unroll
+for (int I = 0; I < 2; ++I) {
+  const int T = Qr + 8 * I;
+  const unsigned long long E = ((unsigned long long)B * kHq + H) * kT + T;
+  Ls[I] = T < kT ? lse[E] * kLog2e : 0.f;
+  Dvr[I] = T < kT ? attn_dv_rowsum[E] : 0.f;
+}
+float DQ[kDn][4];
+#pragma unroll
+for (int N = 0; N < kDn; ++N)
+#pragma unroll
+  for (int E = 0; E < 4; ++E)
+    DQ[N][E] = 0.f;
+const int KEnd = min(kT, Q0 + kBwdBq);
+for (int K0 = 0; K0 < KEnd; K0 += kBwdStep) {
+  __syncthreads(); // the previous step consumed
+  stageRows<kBwdStep>(k, kHkv, B, Hk, K0, Ks);
+  stageRows<kBwdStep>(v, kHkv, B, Hk, K0, Vs);
+  __syncthreads();
+  if (K0 > Qw + 15)
+    continue; // every key of the step follows this warp's queries
+  float S[kSn][4], Dp[kSn][4];
+#pragma unroll
+  for (int J = 0; J < kSn; ++J)
+#pragma unroll
+    for (int E = 0; E < 4; ++E)
+      S[J][E] = Dp[J][E] = 0.f;
+#pragma unroll
+  for (int Kc = 0; Kc < kKc; ++Kc) {
+    u32 Qf[4], Of[4];
+    ldsm4(Qf, Qs + Warp * 16 * kLdb + laneA(Lane) + Kc * 16);
+    ldsm4(Of, Dos + Warp * 16 * kLdb + laneA(Lane) + Kc * 16);
+#pragma unroll
+    for (int J = 0; J < kSn; J += 2) {
+      u32 Bf[4];
+      ldsm4(Bf, Ks + J * 8 * kLdb + laneB(Lane) + Kc * 16);
+      mma(S[J], Qf, Bf[0], Bf[1]);
+      mma(S[J + 1], Qf, Bf[2], Bf[3]);
+      ldsm4(Bf, Vs + J * 8 * kLdb + laneB(Lane) + Kc * 16);
+      mma(Dp[J], Of, Bf[0], Bf[1]);
+      mma(Dp[J + 1], Of, Bf[2], Bf[3]);
+    }
+  }
+#pragma unroll
+  for (int J = 0; J < kSn; ++J)
+#pragma unroll
+    for (int E = 0; E < 4; ++E) {
+      const int C = K0 + J * 8 + Cq + (E & 1), T = Qr + (E >> 1) * 8;
+      const bool Live = C <= T && T < kT;
+      const float P =
+          Live ? exp2f(S[J][E] * kScaleLog2 - Ls[E >> 1]) : 0.f;
+      Dp[J][E] = P * (Dp[J][E] - Dvr[E >> 1]);
+    }
+#pragma unroll
+  for (int Kc = 0; Kc < kBwdStep / 16; ++Kc) {
+    u32 Df[4];
+    accToA(Df, Dp, Kc);
+#pragma unroll
+    for (int N = 0; N < kDn; N += 2) {
+      u32 Bf[4];
+      ldsm4t(Bf, Ks + Kc * 16 * kLdb + laneA(Lane) + N * 8);
+      mma(DQ[N], Df, Bf[0], Bf[1]);
+      mma(DQ[N + 1], Df, Bf[2], Bf[3]);
+    }
+  }
+}
+#pragma unroll
+for (int I = 0; I < 2; ++I) {
+  const int T = Qr + 8 * I;
+  if (T >= kT)
+    continue;
+#pragma unroll
+  for (int N = 0; N < kDn; ++N)
+    *reinterpret_cast<float2 *>(dq + rowOf(B, T, kHq, H) + N * 8 + Cq) =
+        make_float2(DQ[N][2 * I] * kScale, DQ[N][2 * I + 1] * kScale);
+})";
+
+} // namespace
+
+unsigned hybc::attentionMmaBwdSmem(const AttnDims &D, bool DkDv) {
+  assert(D.Mma && "tensor-core path only");
+  const int64_t Ld = D.D + 8, Rows = DkDv ? D.BwdBk : D.BwdBq;
+  // bf16 tiles of both operands (row stride d + 8).
+  int64_t Bytes = 2 * (Rows + D.BwdStep) * Ld * 2;
+  if (DkDv)
+    Bytes += 2 * D.BwdStep * 4; // lse and Dv of the query step
+  return static_cast<unsigned>(Bytes);
+}
+
+llvm::StringRef hybc::attentionMmaDkDvBody() { return kDkDvBody; }
+llvm::StringRef hybc::attentionMmaDqBody() { return kDqBody; }
