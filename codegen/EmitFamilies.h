@@ -42,6 +42,11 @@ llvm::Expected<std::vector<KernelSpec>> emitLossBackward(const ir::Op &O,
 llvm::Expected<std::vector<KernelSpec>>
 emitEmbeddingBackward(const ir::Op &O, const EmitContext &C);
 
+/// The bf16 copy (value id \p CopyId) of fp32 value \p X that the GEMM of
+/// \p User reads (EmitCast.cpp).
+KernelSpec emitCastToBf16(const ir::Value &X, unsigned CopyId,
+                          const ir::Op &User, const EmitContext &C);
+
 } // namespace hybc
 
 #endif // HYBC_CODEGEN_EMITFAMILIES_H

@@ -99,6 +99,8 @@ struct FusionPlan {
   llvm::DenseMap<const ir::Op *, unsigned> GroupOf;
   llvm::DenseMap<const ir::Op *, unsigned> AccumulationOf; ///< Add/matmul.
   llvm::DenseSet<const ir::Value *> Materialized; ///< Row values written.
+  /// Values stored in bf16 (decideBf16Storage; empty = all fp32).
+  llvm::DenseSet<const ir::Value *> Bf16;
   /// One line per decision, in graph order, with the op it concerns.
   std::vector<std::pair<const ir::Op *, std::string>> Notes;
 };

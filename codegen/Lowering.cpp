@@ -11,6 +11,7 @@
 #include "codegen/Lowering.h"
 #include "codegen/EmitCommon.h"
 #include "codegen/EmitFamilies.h"
+#include "codegen/StoragePrecision.h"
 
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringMap.h"
@@ -40,9 +41,12 @@ private:
   llvm::Expected<std::vector<KernelSpec>> emitOp(const Op &Op);
   llvm::Error addKernels(std::vector<KernelSpec> Ks, bool External,
                          const std::string &Note);
-  void addGemm(const Op &MM, const Value *Dst, bool Accumulate,
-               const std::string &Note);
+  llvm::Error addGemm(const Op &MM, const Value *Dst, bool Accumulate,
+                      const std::string &Note);
   void accumulationAliases();
+  /// The id of the bf16 copy of fp32 value V (emitted before \p User's
+  /// GEMM on first use).
+  llvm::Expected<unsigned> bf16Copy(const ir::Value &V, const Op &User);
   std::string noteOf(llvm::ArrayRef<const Op *> Ops,
                      llvm::StringRef Extra = "") const;
   llvm::Error addBuffers();
@@ -55,6 +59,8 @@ private:
   llvm::StringMap<unsigned> KernelIndex;
   std::map<std::string, int64_t> Scratch;
   llvm::DenseSet<unsigned> AliasDst;
+  llvm::DenseMap<unsigned, unsigned> CopyOf; ///< Value id -> bf16 copy id.
+  std::vector<PlanBuffer> CopyBuffers;
 };
 
 std::string Lowerer::noteOf(llvm::ArrayRef<const Op *> Ops,
@@ -116,8 +122,27 @@ llvm::Error Lowerer::addKernels(std::vector<KernelSpec> Ks, bool External,
   return llvm::Error::success();
 }
 
-void Lowerer::addGemm(const Op &MM, const Value *Dst, bool Accumulate,
-                      const std::string &Note) {
+llvm::Expected<unsigned> Lowerer::bf16Copy(const Value &V, const Op &User) {
+  auto It = CopyOf.find(V.id());
+  if (It != CopyOf.end())
+    return It->second;
+  unsigned Id = G.numValues() + static_cast<unsigned>(CopyBuffers.size());
+  PlanBuffer B;
+  B.ValueId = Id;
+  B.Elements = V.type().numel();
+  B.DType = "bf16";
+  CopyBuffers.push_back(B);
+  CopyOf[V.id()] = Id;
+  std::vector<KernelSpec> Ks;
+  Ks.push_back(emitCastToBf16(V, Id, User, C));
+  if (llvm::Error E = addKernels(std::move(Ks), false,
+                                 llvm::formatv("bf16 copy of %{0}", V.id())))
+    return E;
+  return Id;
+}
+
+llvm::Error Lowerer::addGemm(const Op &MM, const Value *Dst, bool Accumulate,
+                             const std::string &Note) {
   const TensorType &A = MM.operand(0)->type(), &B = MM.operand(1)->type();
   PlanStep S;
   S.K = PlanStep::Gemm;
@@ -130,8 +155,27 @@ void Lowerer::addGemm(const Op &MM, const Value *Dst, bool Accumulate,
   S.G.K = S.G.TransA ? A.outer() : A.inner();
   S.G.N = S.G.TransB ? B.outer() : B.inner();
   S.G.Accumulate = Accumulate;
+  S.G.Bf16Output = F.Bf16.count(Dst) != 0;
+  // bf16 operands when the result or either operand is stored in bf16, or
+  // an operand already has a copy: fp32 operands then read their bf16 copy.
+  auto IsBf16 = [&](const Value *V) {
+    return F.Bf16.count(V) || CopyOf.count(V->id());
+  };
+  if (S.G.Bf16Output || IsBf16(MM.operand(0)) || IsBf16(MM.operand(1))) {
+    S.G.Bf16Operands = true;
+    for (unsigned I = 0; I < 2; ++I) {
+      const Value *V = MM.operand(I);
+      if (F.Bf16.count(V))
+        continue;
+      auto Copy = bf16Copy(*V, MM);
+      if (!Copy)
+        return Copy.takeError();
+      (I == 0 ? S.G.A : S.G.B) = *Copy;
+    }
+  }
   S.Note = Note;
   P.Steps.push_back(std::move(S));
+  return llvm::Error::success();
 }
 
 llvm::Expected<std::vector<KernelSpec>> Lowerer::emitOp(const Op &Op) {
@@ -175,14 +219,12 @@ llvm::Error Lowerer::lowerOp(unsigned I, const Op &Op) {
   if (Acc != F.AccumulationOf.end()) {
     const GemmAccumulation &A = F.Accumulations[Acc->second];
     if (&Op == A.Add)
-      addGemm(*A.MatMul, A.Add->result(), /*Accumulate=*/true,
-              noteOf({A.MatMul, A.Add}));
+      return addGemm(*A.MatMul, A.Add->result(), /*Accumulate=*/true,
+                     noteOf({A.MatMul, A.Add}));
     return llvm::Error::success(); // The matmul itself runs at its add.
   }
-  if (K == OpKind::MatMul) {
-    addGemm(Op, Op.result(), /*Accumulate=*/false, noteOf({&Op}));
-    return llvm::Error::success();
-  }
+  if (K == OpKind::MatMul)
+    return addGemm(Op, Op.result(), /*Accumulate=*/false, noteOf({&Op}));
   auto Grp = F.GroupOf.find(&Op);
   if (Grp != F.GroupOf.end()) {
     const FusionGroup &FG = F.Groups[Grp->second];
@@ -202,7 +244,8 @@ llvm::Error Lowerer::lowerOp(unsigned I, const Op &Op) {
 }
 
 llvm::Error Lowerer::addBuffers() {
-  std::vector<bool> Used(G.numValues(), false);
+  // Ids from G.numValues() on are bf16 copies (CopyBuffers).
+  std::vector<bool> Used(G.numValues() + CopyBuffers.size(), false);
   for (const PlanStep &S : P.Steps) {
     for (unsigned V : S.Bindings)
       Used[V] = true;
@@ -211,6 +254,7 @@ llvm::Error Lowerer::addBuffers() {
     if (S.K == PlanStep::Alias)
       Used[S.Dst] = Used[S.Src] = true;
   }
+  Used.resize(G.numValues());
   std::vector<const Value *> ById(G.numValues(), nullptr);
   llvm::DenseMap<const Value *, unsigned> GradOf;
   for (const auto &PG : G.ParamGrads)
@@ -229,7 +273,7 @@ llvm::Error Lowerer::addBuffers() {
     PlanBuffer B;
     B.ValueId = Id;
     B.Elements = V.type().numel();
-    B.DType = dtypeName(V.type().Elem).str();
+    B.DType = F.Bf16.count(&V) ? "bf16" : dtypeName(V.type().Elem).str();
     OpKind K = V.def()->kind();
     if (K == OpKind::ParamRef) {
       B.R = PlanBuffer::Param;
@@ -242,6 +286,7 @@ llvm::Error Lowerer::addBuffers() {
     }
     P.Buffers.push_back(B);
   }
+  P.Buffers.insert(P.Buffers.end(), CopyBuffers.begin(), CopyBuffers.end());
   for (const auto &PG : G.ParamGrads)
     if (AliasDst.count(PG.second->id()))
       return lowerError(llvm::formatv("gradient %{0} of '{1}' is an alias",
@@ -251,6 +296,8 @@ llvm::Error Lowerer::addBuffers() {
 
 llvm::Expected<Plan> Lowerer::run() {
   F = decideFusion(G, O.Fusion);
+  if (O.Bf16Storage)
+    decideBf16Storage(G, F);
   accumulationAliases();
   unsigned I = 0;
   for (const auto &Op : G.ops())
@@ -265,6 +312,12 @@ llvm::Expected<Plan> Lowerer::run() {
 }
 
 } // namespace
+
+LoweringOptions hybc::gpuLoweringOptions() {
+  LoweringOptions O;
+  O.Bf16Storage = true;
+  return O;
+}
 
 llvm::Expected<Plan> hybc::lowerToKernels(const Graph &G, const EmitContext &C,
                                           const LoweringOptions &O) {

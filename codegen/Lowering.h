@@ -36,12 +36,19 @@ using OpEmitterFn = llvm::Expected<std::vector<KernelSpec>> (*)(
 
 struct LoweringOptions {
   FusionOptions Fusion;
+  /// Store activations in bf16 where StoragePrecision.h allows, and run
+  /// GEMMs with a bf16 operand in bf16 (fp32 partners get a bf16 copy).
+  bool Bf16Storage = false;
   /// The attention / Mamba-3 emitters; tests may substitute their own.
   OpEmitterFn AttentionForward = emitAttentionForward;
   OpEmitterFn AttentionBackward = emitAttentionBackward;
   OpEmitterFn Mamba3Forward = emitMamba3Forward;
   OpEmitterFn Mamba3Backward = emitMamba3Backward;
 };
+
+/// The options the CUDA backend (and `hybc compile`, which shows what it
+/// runs) lowers with: bf16 activation storage on.
+LoweringOptions gpuLoweringOptions();
 
 /// Lowers G (built for one micro-batch shape) to a plan of kernel launches,
 /// GEMMs and aliases in execution order.

@@ -92,6 +92,8 @@ void writeStep(OStream &J, const Plan &P, const PlanStep &S) {
       J.attribute("n", S.G.N);
       J.attribute("k", S.G.K);
       J.attribute("accumulate", S.G.Accumulate);
+      J.attribute("operands", S.G.Bf16Operands ? "bf16" : "f32");
+      J.attribute("output", S.G.Bf16Output ? "bf16" : "f32");
       break;
     case PlanStep::Alias:
       J.attribute("kind", "alias");

@@ -26,6 +26,8 @@ struct GemmStep {
   bool TransA = false, TransB = false;
   int64_t M = 0, N = 0, K = 0;
   bool Accumulate = false; ///< C += ... instead of C = ...
+  bool Bf16Operands = false; ///< A and B are bf16 buffers (else fp32).
+  bool Bf16Output = false;   ///< C is a bf16 buffer (else fp32).
 };
 
 struct PlanStep {

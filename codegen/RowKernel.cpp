@@ -120,6 +120,8 @@ std::string RowKernel::input(const Value *V, llvm::StringRef Role) {
     return It->second;
   std::string Name = argName(false, Role);
   Inputs.push_back(valueArg(Name, *V, /*Output=*/false));
+  if (Fusion.Bf16.count(V))
+    Inputs.back().CType = "const hybc::bf16 *";
   InputArg[V] = Name;
   return Name;
 }
@@ -245,6 +247,8 @@ void RowKernel::storeResults(const Op &O) {
       continue;
     std::string Name = argName(true, resultRole(O.kind(), V->resultNo()));
     Outputs.push_back(valueArg(Name, *V, /*Output=*/true));
+    if (Fusion.Bf16.count(V))
+      Outputs.back().CType = "hybc::bf16 *";
     Body.line("hybc::store<Row>(" + Name + " + row * kCols, " + It->second +
               ", lane);");
   }

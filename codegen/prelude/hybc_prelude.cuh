@@ -63,6 +63,11 @@ template <> struct VecOf<4> {
   typedef f4 Type;
 };
 
+/// V bf16 values loaded or stored as one access (8, 4 or 2 bytes).
+template <int V> struct alignas(2 * V) Bf16Vec {
+  bf16 E[V];
+};
+
 //===-- Math -----------------------------------------------------------------===//
 
 /// Accurate forms (IEEE expf/log1pf): the default in generated kernels.
@@ -216,6 +221,40 @@ __device__ __forceinline__ void store(float *__restrict__ Dst,
 #pragma unroll
     for (int E = 0; E < Row::kVec; ++E)
       P[E] = Src[S * Row::kVec + E];
+    reinterpret_cast<Vec *>(Dst)[S * Row::kLanes + Lane] = T;
+  }
+}
+
+/// Dst = the bf16 row at Src, widened to fp32 (bf16 activation storage).
+template <class Row>
+__device__ __forceinline__ void load(float (&Dst)[Row::kRegs],
+                                     const bf16 *__restrict__ Src, int Lane) {
+  typedef Bf16Vec<Row::kVec> Vec;
+#pragma unroll
+  for (int S = 0; S < Row::kSlots; ++S) {
+    Vec T{};
+    if (Row::slotInRange(S, Lane))
+      T = reinterpret_cast<const Vec *>(Src)[S * Row::kLanes + Lane];
+#pragma unroll
+    for (int E = 0; E < Row::kVec; ++E)
+      Dst[S * Row::kVec + E] = toFloat(T.E[E]);
+  }
+}
+
+/// The bf16 row at Dst = Src rounded to nearest even.
+template <class Row>
+__device__ __forceinline__ void store(bf16 *__restrict__ Dst,
+                                      const float (&Src)[Row::kRegs],
+                                      int Lane) {
+  typedef Bf16Vec<Row::kVec> Vec;
+#pragma unroll
+  for (int S = 0; S < Row::kSlots; ++S) {
+    if (!Row::slotInRange(S, Lane))
+      continue;
+    Vec T;
+#pragma unroll
+    for (int E = 0; E < Row::kVec; ++E)
+      T.E[E] = toBf16(Src[S * Row::kVec + E]);
     reinterpret_cast<Vec *>(Dst)[S * Row::kLanes + Lane] = T;
   }
 }

@@ -83,7 +83,7 @@ llvm::Error emitKernels(const Model &M, llvm::StringRef Emit,
     auto G = buildStepGraph(M, R, Q);
     if (!G)
       return G.takeError();
-    auto P = lowerToKernels(**G, C);
+    auto P = lowerToKernels(**G, C, gpuLoweringOptions());
     if (!P)
       return P.takeError();
     Plans.push_back(std::move(*P));

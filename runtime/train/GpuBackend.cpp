@@ -99,7 +99,7 @@ llvm::Expected<Prepared *> GpuBackend::prepare(const StepShape &S,
   }
   EmitContext C;
   C.SpecPath = M.S.Path;
-  auto Pl = lowerToKernels(*P->G, C);
+  auto Pl = lowerToKernels(*P->G, C, gpuLoweringOptions());
   if (!Pl)
     return Pl.takeError();
   P->P = std::move(*Pl);
@@ -187,9 +187,11 @@ llvm::Error GpuBackend::launch(Prepared &P, const PlanStep &S) {
 static std::string stepLabel(const Plan &P, const PlanStep &S) {
   if (S.K == PlanStep::Kernel)
     return P.Kernels[S.KernelIndex].Name;
-  return llvm::formatv("cublasLt gemm m{0} n{1} k{2}{3}{4}{5}", S.G.M, S.G.N,
-                       S.G.K, S.G.TransA ? " tA" : "", S.G.TransB ? " tB" : "",
-                       S.G.Accumulate ? " acc" : "")
+  return llvm::formatv("cublasLt gemm m{0} n{1} k{2}{3}{4}{5} {6}->{7}",
+                       S.G.M, S.G.N, S.G.K, S.G.TransA ? " tA" : "",
+                       S.G.TransB ? " tB" : "", S.G.Accumulate ? " acc" : "",
+                       S.G.Bf16Operands ? "bf16" : "f32",
+                       S.G.Bf16Output ? "bf16" : "f32")
       .str();
 }
 
@@ -211,7 +213,11 @@ llvm::Error GpuBackend::runPlan(Prepared &P) {
             A ? llvm::Error::success() : A.takeError(),
             llvm::joinErrors(B ? llvm::Error::success() : B.takeError(),
                              C ? llvm::Error::success() : C.takeError()));
-      if (llvm::Error E = Blas->gemm(S.G, *A, *B, *C, nullptr))
+      gpu::GemmTypes T;
+      if (S.G.Bf16Operands)
+        T.A = T.B = "bf16";
+      T.C = S.G.Bf16Output ? "bf16" : "f32";
+      if (llvm::Error E = Blas->gemm(S.G, *A, *B, *C, nullptr, T))
         return E;
     }
     if (Timer)

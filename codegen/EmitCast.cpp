@@ -1,0 +1,62 @@
+//===- codegen/EmitCast.cpp - fp32 -> bf16 copies for GEMM operands -------===//
+///
+/// \file
+/// The bf16 copy of an fp32 value that a bf16 GEMM reads (a weight, or an
+/// fp32 activation whose partner operand is stored in bf16; see
+/// StoragePrecision.h): round to nearest even, 4 elements per thread.
+/// Example: the bf16 copy of the 512x512 `c_q` weight %13 is
+/// `hybc_cast_bf16_n262144_<hash>`, args (x: %13, y: its copy).
+///
+//===----------------------------------------------------------------------===//
+#include "codegen/EmitCommon.h"
+#include "codegen/EmitFamilies.h"
+
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+
+using namespace hybc;
+
+KernelSpec hybc::emitCastToBf16(const ir::Value &X, unsigned CopyId,
+                                const ir::Op &User, const EmitContext &C) {
+  const int64_t N = X.type().numel();
+  const int64_t Quads = (N + 3) / 4;
+  KernelSpec K;
+  K.Family = "cast";
+  K.Block[0] = 256;
+  K.Grid[0] = static_cast<unsigned>(
+      std::min<int64_t>((Quads + 255) / 256, 132 * 16));
+  K.Args.push_back(valueArg("x", X, false));
+  KernelArg Y = valueArg("y", X, true);
+  Y.CType = "hybc::bf16 *";
+  Y.ValueId = CopyId;
+  K.Args.push_back(Y);
+  std::string S;
+  llvm::raw_string_ostream OS(S);
+  OS << constIntDecl("kN", N) << "\n"
+     << constIntDecl("kThreads", 256) << "\n\n"
+     << kernelSignature(K.Args, "kThreads") << "\n"
+     << "  for (hybc::i64 q = hybc::globalThread(); q < (kN + 3) / 4;\n"
+     << "       q += hybc::gridThreads()) {\n"
+     << "    const hybc::i64 i = 4 * q;\n"
+     << "    if (kN % 4 == 0) {\n"
+     << "      const hybc::f4 v = reinterpret_cast<const hybc::f4 *>(x)[q];\n"
+     << "      hybc::Bf16Vec<4> o;\n"
+     << "      for (int e = 0; e < 4; ++e)\n"
+     << "        o.E[e] = hybc::toBf16(v.V[e]);\n"
+     << "      reinterpret_cast<hybc::Bf16Vec<4> *>(y)[q] = o;\n"
+     << "    } else {\n"
+     << "      for (hybc::i64 j = i; j < i + 4 && j < kN; ++j)\n"
+     << "        y[j] = hybc::toBf16(x[j]);\n"
+     << "    }\n"
+     << "  }\n}\n";
+  const ir::Op *Ops[] = {&User};
+  assembleKernel(K, llvm::formatv("hybc_cast_bf16_n{0}", N).str(), OS.str(),
+                 Ops, C,
+                 llvm::formatv("bf16 copy of %{0} for the bf16 GEMM of this "
+                               "op (round to nearest even)",
+                               X.id())
+                     .str());
+  return K;
+}

@@ -1,0 +1,108 @@
+//===- codegen/StoragePrecision.cpp - bf16 activation storage -------------===//
+///
+/// \file
+/// decideBf16Storage: values are grouped with their reshapes (one buffer),
+/// each group's producer and consumers are classified (GEMM, row kernel,
+/// other) and the rules of StoragePrecision.h applied per group.
+///
+//===----------------------------------------------------------------------===//
+#include "codegen/StoragePrecision.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SmallVector.h"
+
+using namespace hybc;
+using namespace hybc::ir;
+
+namespace {
+
+enum class Use { Gemm, Row, Other };
+
+struct GroupInfo {
+  llvm::SmallVector<const Value *, 2> Members;
+  bool Excluded = false;
+  bool AnyConsumer = false, AllGemm = true, AllGemmOrRow = true;
+};
+
+struct Decider {
+  Decider(const Graph &G, FusionPlan &F) : G(G), F(F) {}
+  const Graph &G;
+  FusionPlan &F;
+  llvm::DenseMap<const Value *, GroupInfo> Groups; ///< By root.
+
+  const Value *root(const Value *V) {
+    while (V->def()->kind() == OpKind::Reshape)
+      V = V->def()->operand(0);
+    return V;
+  }
+  Use classifyOp(const Op &O) const {
+    if (O.kind() == OpKind::MatMul)
+      return Use::Gemm;
+    if (F.GroupOf.count(&O))
+      return Use::Row;
+    return Use::Other;
+  }
+  void exclusions();
+  void producers();
+  void consumers();
+};
+
+void Decider::exclusions() {
+  for (const auto &PG : G.ParamGrads)
+    Groups[root(PG.second)].Excluded = true;
+  if (G.Output)
+    Groups[root(G.Output)].Excluded = true;
+  for (const GemmAccumulation &A : F.Accumulations) {
+    Groups[root(A.Into)].Excluded = true;
+    Groups[root(A.Add->result())].Excluded = true;
+  }
+}
+
+void Decider::producers() {
+  for (const auto &Op : G.ops())
+    for (const Value *V : Op->results()) {
+      GroupInfo &Info = Groups[root(V)];
+      Info.Members.push_back(V);
+      if (Op->kind() == OpKind::Reshape)
+        continue;
+      bool AccMatMul = Op->kind() == OpKind::MatMul &&
+                       F.AccumulationOf.count(Op.get());
+      Use P = classifyOp(*Op);
+      if (Op->kind() == OpKind::ParamRef || Op->kind() == OpKind::Input ||
+          AccMatMul || P == Use::Other || V->type().Elem != DType::F32)
+        Info.Excluded = true;
+    }
+}
+
+void Decider::consumers() {
+  for (const auto &Op : G.ops()) {
+    if (Op->kind() == OpKind::Reshape)
+      continue;
+    Use U = classifyOp(*Op);
+    for (const Value *V : Op->operands()) {
+      GroupInfo &Info = Groups[root(V)];
+      Info.AnyConsumer = true;
+      Info.AllGemm &= U == Use::Gemm;
+      Info.AllGemmOrRow &= U != Use::Other;
+    }
+  }
+}
+
+} // namespace
+
+void hybc::decideBf16Storage(const Graph &G, FusionPlan &F) {
+  Decider D(G, F);
+  D.producers();
+  D.exclusions();
+  D.consumers();
+  for (auto &KV : D.Groups) {
+    const GroupInfo &Info = KV.second;
+    if (Info.Excluded || !Info.AnyConsumer || !Info.AllGemmOrRow)
+      continue;
+    bool GemmResult = KV.first->def()->kind() == OpKind::MatMul;
+    if (!GemmResult && !Info.AllGemm)
+      continue;
+    for (const Value *V : Info.Members)
+      F.Bf16.insert(V);
+  }
+}
