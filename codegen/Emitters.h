@@ -27,6 +27,7 @@
 #include "codegen/KernelSpec.h"
 #include "ir/Graph.h"
 
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
@@ -38,6 +39,11 @@ namespace hybc {
 /// What every emitter may need beyond the op itself.
 struct EmitContext {
   std::string SpecPath; ///< The .hyb file, for kernel header comments.
+  /// Values the lowering stores in bf16 (codegen/StoragePrecision.h); null
+  /// or absent = fp32. Emitters that take bf16 buffers type those args
+  /// `const hybc::bf16 *` / `hybc::bf16 *` and convert on load/store.
+  const llvm::DenseSet<const ir::Value *> *Bf16 = nullptr;
+  bool isBf16(const ir::Value *V) const { return Bf16 && Bf16->count(V); }
 };
 
 /// The embedded device prelude (codegen/prelude/hybc_prelude.cuh): bf16

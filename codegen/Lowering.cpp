@@ -32,8 +32,10 @@ llvm::Error lowerError(const llvm::Twine &Msg) {
 
 class Lowerer {
 public:
-  Lowerer(const Graph &G, const EmitContext &C, const LoweringOptions &O)
-      : G(G), C(C), O(O) {}
+  Lowerer(const Graph &G, const EmitContext &Ctx, const LoweringOptions &O)
+      : G(G), C(Ctx), O(O) {
+    C.Bf16 = &F.Bf16;
+  }
   llvm::Expected<Plan> run();
 
 private:
@@ -52,7 +54,7 @@ private:
   llvm::Error addBuffers();
 
   const Graph &G;
-  const EmitContext &C;
+  EmitContext C; ///< The caller's, pointing at F.Bf16.
   const LoweringOptions &O;
   FusionPlan F;
   Plan P;
@@ -297,7 +299,7 @@ llvm::Error Lowerer::addBuffers() {
 llvm::Expected<Plan> Lowerer::run() {
   F = decideFusion(G, O.Fusion);
   if (O.Bf16Storage)
-    decideBf16Storage(G, F);
+    decideBf16Storage(G, F, O.Bf16Attention);
   accumulationAliases();
   unsigned I = 0;
   for (const auto &Op : G.ops())

@@ -39,6 +39,9 @@ struct LoweringOptions {
   /// Store activations in bf16 where StoragePrecision.h allows, and run
   /// GEMMs with a bf16 operand in bf16 (fp32 partners get a bf16 copy).
   bool Bf16Storage = false;
+  /// With Bf16Storage: attention reads q, k, v, o, dout and writes o, dq,
+  /// dk, dv in bf16 too (its emitters support bf16 buffers).
+  bool Bf16Attention = false;
   /// The attention / Mamba-3 emitters; tests may substitute their own.
   OpEmitterFn AttentionForward = emitAttentionForward;
   OpEmitterFn AttentionBackward = emitAttentionBackward;

@@ -25,9 +25,11 @@ struct GroupInfo {
 };
 
 struct Decider {
-  Decider(const Graph &G, FusionPlan &F) : G(G), F(F) {}
+  Decider(const Graph &G, FusionPlan &F, bool Attention)
+      : G(G), F(F), Attention(Attention) {}
   const Graph &G;
   FusionPlan &F;
+  bool Attention;
   llvm::DenseMap<const Value *, GroupInfo> Groups; ///< By root.
 
   const Value *root(const Value *V) {
@@ -35,11 +37,16 @@ struct Decider {
       V = V->def()->operand(0);
     return V;
   }
-  Use classifyOp(const Op &O) const {
+  /// How \p O reads operand \p I, or (I < 0) writes result -I-1.
+  Use classify(const Op &O, int I) const {
     if (O.kind() == OpKind::MatMul)
       return Use::Gemm;
     if (F.GroupOf.count(&O))
       return Use::Row;
+    if (Attention && O.kind() == OpKind::Attention)
+      return I == -2 ? Use::Other : Use::Gemm; // lse stays fp32
+    if (Attention && O.kind() == OpKind::AttentionBwd)
+      return I == 5 ? Use::Other : Use::Gemm;  // lse operand
     return Use::Other;
   }
   void exclusions();
@@ -67,7 +74,7 @@ void Decider::producers() {
         continue;
       bool AccMatMul = Op->kind() == OpKind::MatMul &&
                        F.AccumulationOf.count(Op.get());
-      Use P = classifyOp(*Op);
+      Use P = classify(*Op, -static_cast<int>(V->resultNo()) - 1);
       if (Op->kind() == OpKind::ParamRef || Op->kind() == OpKind::Input ||
           AccMatMul || P == Use::Other || V->type().Elem != DType::F32)
         Info.Excluded = true;
@@ -78,8 +85,9 @@ void Decider::consumers() {
   for (const auto &Op : G.ops()) {
     if (Op->kind() == OpKind::Reshape)
       continue;
-    Use U = classifyOp(*Op);
-    for (const Value *V : Op->operands()) {
+    for (unsigned I = 0; I < Op->numOperands(); ++I) {
+      const Value *V = Op->operand(I);
+      Use U = classify(*Op, static_cast<int>(I));
       GroupInfo &Info = Groups[root(V)];
       Info.AnyConsumer = true;
       Info.AllGemm &= U == Use::Gemm;
@@ -90,8 +98,8 @@ void Decider::consumers() {
 
 } // namespace
 
-void hybc::decideBf16Storage(const Graph &G, FusionPlan &F) {
-  Decider D(G, F);
+void hybc::decideBf16Storage(const Graph &G, FusionPlan &F, bool Attention) {
+  Decider D(G, F, Attention);
   D.producers();
   D.exclusions();
   D.consumers();
@@ -99,7 +107,10 @@ void hybc::decideBf16Storage(const Graph &G, FusionPlan &F) {
     const GroupInfo &Info = KV.second;
     if (Info.Excluded || !Info.AnyConsumer || !Info.AllGemmOrRow)
       continue;
-    bool GemmResult = KV.first->def()->kind() == OpKind::MatMul;
+    const Op &Def = *KV.first->def();
+    bool GemmResult = Def.kind() == OpKind::MatMul ||
+                      (D.Attention && (Def.kind() == OpKind::Attention ||
+                                       Def.kind() == OpKind::AttentionBwd));
     if (!GemmResult && !Info.AllGemm)
       continue;
     for (const Value *V : Info.Members)

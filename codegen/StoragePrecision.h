@@ -32,7 +32,11 @@
 namespace hybc {
 
 /// Fills F.Bf16 with the values of G stored in bf16 (see the file comment).
-void decideBf16Storage(const ir::Graph &G, FusionPlan &F);
+/// With \p Attention, attention and attention_bwd count as GEMMs for their
+/// tensor operands and results (q, k, v, o, dout; o, dq, dk, dv; never lse):
+/// their tensor-core kernels round those to bf16 anyway.
+void decideBf16Storage(const ir::Graph &G, FusionPlan &F,
+                       bool Attention = false);
 
 } // namespace hybc
 
