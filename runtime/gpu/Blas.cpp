@@ -148,6 +148,7 @@ struct Blas::Impl {
   CudaDriver &D;
   GemmPrecision Precision;
   unsigned DebugLevel = 0;
+  bool Autotune = true; ///< HYBC_GEMM_AUTOTUNE.
   cublasLtHandle_t Handle = nullptr;
   CuDevicePtr Workspace = 0;
   uint64_t WorkspaceBytes = 0;
@@ -155,11 +156,70 @@ struct Blas::Impl {
 
   Impl(CudaDriver &D, GemmPrecision P) : D(D), Precision(P) {}
   ~Impl();
+  /// The operands of the call that creates a plan (its algorithm is timed
+  /// on them, writing a scratch copy of C).
+  struct Operands {
+    CuDevicePtr A = 0, B = 0, C = 0;
+    uint64_t CBytes = 0;
+    CuStream S = nullptr;
+  };
   Expected<LtPlan *> plan(const LtGemmShape &S, cudaDataType_t TA,
-                          cudaDataType_t TB, cudaDataType_t TC);
+                          cudaDataType_t TB, cudaDataType_t TC,
+                          const Operands &Ops);
   Error makePlan(const LtGemmShape &S, cudaDataType_t TA, cudaDataType_t TB,
-                 cudaDataType_t TC, LtPlan &P);
+                 cudaDataType_t TC, const Operands &Ops, LtPlan &P);
+  Error pickFastest(LtPlan &P, const Operands &Ops,
+                    ArrayRef<cublasLtMatmulHeuristicResult_t> Candidates);
 };
+
+/// cuBLASLt's heuristic ranks algorithms by a model that is often wrong for
+/// tall-skinny training shapes (65536x512x512 ran at a fifth of the speed
+/// of 65536x1024x512): the first call of a shape times the top candidates
+/// on its own operands (into a scratch C) and keeps the fastest.
+constexpr int kGemmCandidates = 8;
+
+Error Blas::Impl::pickFastest(
+    LtPlan &P, const Operands &Ops,
+    ArrayRef<cublasLtMatmulHeuristicResult_t> Candidates) {
+  Expected<CuDevicePtr> Scratch = D.memAlloc(Ops.CBytes);
+  if (!Scratch)
+    return Scratch.takeError();
+  Expected<CuEvent> E0 = D.eventCreate(), E1 = D.eventCreate();
+  if (!E0 || !E1) {
+    consumeError(D.memFree(*Scratch));
+    return joinErrors(E0.takeError(), E1.takeError());
+  }
+  float Alpha = 1.0f, Beta = 0.0f, Best = -1.0f;
+  for (const cublasLtMatmulHeuristicResult_t &R : Candidates) {
+    auto Run = [&] {
+      return cublasLtMatmul(
+          Handle, P.Desc, &Alpha, reinterpret_cast<const void *>(Ops.B), P.X,
+          reinterpret_cast<const void *>(Ops.A), P.Y, &Beta,
+          reinterpret_cast<const void *>(*Scratch), P.C,
+          reinterpret_cast<void *>(*Scratch), P.C, &R.algo,
+          reinterpret_cast<void *>(Workspace), WorkspaceBytes, Ops.S);
+    };
+    if (Run() != CUBLAS_STATUS_SUCCESS) // warm-up; skip what fails
+      continue;
+    consumeError(D.eventRecord(*E0, Ops.S));
+    for (int I = 0; I < 3; ++I)
+      Run();
+    consumeError(D.eventRecord(*E1, Ops.S));
+    consumeError(D.eventSynchronize(*E1));
+    Expected<float> Ms = D.eventElapsedMs(*E0, *E1);
+    if (!Ms) {
+      consumeError(Ms.takeError());
+      continue;
+    }
+    if (Best < 0 || *Ms < Best) {
+      Best = *Ms;
+      P.Algo = R;
+    }
+  }
+  consumeError(D.eventDestroy(*E0));
+  consumeError(D.eventDestroy(*E1));
+  return D.memFree(*Scratch);
+}
 
 Blas::Impl::~Impl() {
   for (auto &KV : Plans) {
@@ -174,7 +234,8 @@ Blas::Impl::~Impl() {
 }
 
 Error Blas::Impl::makePlan(const LtGemmShape &S, cudaDataType_t TA,
-                           cudaDataType_t TB, cudaDataType_t TC, LtPlan &P) {
+                           cudaDataType_t TB, cudaDataType_t TC,
+                           const Operands &Ops, LtPlan &P) {
   cublasComputeType_t CT = computeType(Precision, TA == CUDA_R_16BF);
   if (Error E = HYBC_CUBLAS(cublasLtMatmulDescCreate(&P.Desc, CT, CUDA_R_32F)))
     return E;
@@ -195,9 +256,10 @@ Error Blas::Impl::makePlan(const LtGemmShape &S, cudaDataType_t TA,
   cublasStatus_t St = cublasLtMatmulPreferenceSetAttribute(
       Pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &Ws, sizeof(Ws));
   int Found = 0;
+  cublasLtMatmulHeuristicResult_t Cands[kGemmCandidates] = {};
   if (St == CUBLAS_STATUS_SUCCESS)
     St = cublasLtMatmulAlgoGetHeuristic(Handle, P.Desc, P.X, P.Y, P.C, P.C,
-                                        Pref, 1, &P.Algo, &Found);
+                                        Pref, kGemmCandidates, Cands, &Found);
   cublasLtMatmulPreferenceDestroy(Pref);
   if (Error E = HYBC_CUBLAS(St))
     return E;
@@ -206,6 +268,10 @@ Error Blas::Impl::makePlan(const LtGemmShape &S, cudaDataType_t TA,
                     Twine(S.M) + "x" + Twine(S.K) +
                     " gemm (hint: operand types or alignment; sizes should "
                     "be multiples of 8)");
+  P.Algo = Cands[0];
+  if (Autotune && Found > 1 && Ops.C && Ops.CBytes)
+    if (Error E = pickFastest(P, Ops, makeArrayRef(Cands, Found)))
+      return E;
   if (DebugLevel >= 3)
     errs() << "hybc: cublasLt: row-major " << S.N << "x" << S.M << "x" << S.K
            << " batch " << S.Batch << (S.TransY ? " A^T" : " A")
@@ -216,14 +282,15 @@ Error Blas::Impl::makePlan(const LtGemmShape &S, cudaDataType_t TA,
 }
 
 Expected<LtPlan *> Blas::Impl::plan(const LtGemmShape &S, cudaDataType_t TA,
-                                    cudaDataType_t TB, cudaDataType_t TC) {
+                                    cudaDataType_t TB, cudaDataType_t TC,
+                                    const Operands &Ops) {
   PlanKey Key{S.M,     S.N,     S.K,     S.TransX,  S.TransY,  int(TA),
               int(TB), int(TC), S.Batch, S.StrideX, S.StrideY, S.StrideC};
   auto It = Plans.find(Key);
   if (It != Plans.end())
     return &It->second;
   LtPlan P;
-  if (Error E = makePlan(S, TA, TB, TC, P)) {
+  if (Error E = makePlan(S, TA, TB, TC, Ops, P)) {
     cublasLtMatrixLayoutDestroy(P.X);
     cublasLtMatrixLayoutDestroy(P.Y);
     cublasLtMatrixLayoutDestroy(P.C);
@@ -247,6 +314,7 @@ Expected<std::unique_ptr<Blas>> Blas::create(CudaDriver &D, GemmPrecision P,
   if (!O)
     return O.takeError();
   Impl->DebugLevel = O->Debug.Level;
+  Impl->Autotune = O->GemmAutotune;
   if (Error E = D.makeCurrent())
     return E;
   if (Error E = HYBC_CUBLAS(cublasLtCreate(&Impl->Handle)))
@@ -281,7 +349,15 @@ Error Blas::gemmBatched(const GemmStep &G, int64_t Batch, int64_t StrideA,
   if (*TA != *TB)
     return gpuError("gemm %" + Twine(G.C) + ": A is " + T.A + " but B is " +
                     T.B + " (hint: cast both operands to one type)");
-  Expected<LtPlan *> P = I->plan(*Shape, *TA, *TB, *TC);
+  Impl::Operands Ops;
+  Ops.A = A;
+  Ops.B = B;
+  Ops.C = C;
+  const uint64_t Elem = *TC == CUDA_R_16BF ? 2 : 4;
+  Ops.CBytes =
+      (uint64_t(StrideC) * uint64_t(Batch - 1) + uint64_t(G.M * G.N)) * Elem;
+  Ops.S = S;
+  Expected<LtPlan *> P = I->plan(*Shape, *TA, *TB, *TC, Ops);
   if (!P)
     return P.takeError();
   float Alpha = 1.0f, Beta = G.Accumulate ? 1.0f : 0.0f;

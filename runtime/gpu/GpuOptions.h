@@ -61,6 +61,9 @@ struct GpuOptions {
   std::string OverrideDir; ///< HYBC_OVERRIDE_DIR ("" = none).
   std::string Arch;        ///< HYBC_ARCH, e.g. sm_90a ("" = from device).
   bool FastMath = false;   ///< HYBC_FAST_MATH: NVRTC --use_fast_math.
+  /// HYBC_GEMM_AUTOTUNE: time cuBLASLt's top algorithms on the first call
+  /// of each GEMM shape (0: take the heuristic's first, reproducible runs).
+  bool GemmAutotune = true;
   int Device = 0;          ///< HYBC_DEVICE: CUDA device ordinal.
   std::string CudaDriverPath = "libcuda.so.1"; ///< HYBC_CUDA_DRIVER.
   std::string CudaHome; ///< HYBC_CUDA_HOME, CUDA_HOME, CUDA_PATH, build's.
