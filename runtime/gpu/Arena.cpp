@@ -120,6 +120,10 @@ Error Planner::buildGroups() {
 Error Planner::computeLiveness() {
   SmallVector<unsigned, 16> Vals;
   for (size_t I = 0; I < P.Steps.size(); ++I) {
+    // Alias steps launch nothing: the accumulation aliases all sit at the
+    // start of a plan and would keep their buffers live for the whole step.
+    if (P.Steps[I].K == PlanStep::Alias)
+      continue;
     Vals.clear();
     valuesOfStep(P, P.Steps[I], Vals);
     for (unsigned V : Vals) {

@@ -212,4 +212,23 @@ TEST(Arena, ResidentParamsUseTheGivenOffsets) {
                     "outside the resident layout");
 }
 
+TEST(Arena, AliasStepsDoNotExtendLifetimes) {
+  // An accumulation alias (all sit at the start of a plan) names %5 before
+  // its producer runs; %4 dies before that, so the two may share memory.
+  Plan P;
+  addBuffer(P, 4, 256, PlanBuffer::Activation);
+  addBuffer(P, 5, 256, PlanBuffer::Activation);
+  addBuffer(P, 6, 256, PlanBuffer::Activation);
+  addAlias(P, 7, 5);
+  addKernel(P, {4});
+  addKernel(P, {4, 6});
+  addKernel(P, {6, 7});
+  addKernel(P, {5});
+  auto AP = planArena(P, ArenaOptions());
+  ASSERT_TRUE(bool(AP)) << toString(AP.takeError());
+  EXPECT_EQ(AP->Values[4].Offset, AP->Values[5].Offset);
+  EXPECT_EQ(AP->Values[7].Offset, AP->Values[5].Offset);
+  EXPECT_NE(AP->Values[6].Offset, AP->Values[5].Offset);
+}
+
 } // namespace
