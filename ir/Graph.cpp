@@ -5,6 +5,8 @@
 //===----------------------------------------------------------------------===//
 #include "ir/Graph.h"
 
+#include <algorithm>
+
 #include "llvm/Support/raw_ostream.h"
 
 #include <cassert>
@@ -117,6 +119,24 @@ Op *Graph::create(OpKind K, llvm::ArrayRef<Value *> Operands,
   O->Tag = Ctx.Tag;
   Ops.push_back(std::move(NewOp));
   return O;
+}
+
+void Graph::moveLastBefore(const Op *Pos) {
+  assert(!Ops.empty() && "no op to move");
+  auto It = std::find_if(Ops.begin(), Ops.end(),
+                         [&](const std::unique_ptr<Op> &O) {
+                           return O.get() == Pos;
+                         });
+  assert(It != Ops.end() && "position op not in this graph");
+  std::unique_ptr<Op> Last = std::move(Ops.back());
+  Ops.pop_back();
+  Ops.insert(It, std::move(Last));
+}
+
+void Graph::setOperand(Op &User, unsigned I, Value *V) {
+  assert(I < User.Operands.size() && V &&
+         V->type() == User.Operands[I]->type() && "operand type changes");
+  User.Operands[I] = V;
 }
 
 Value *Graph::paramRef(Param *P) {

@@ -122,6 +122,12 @@ public:
   Value *input(llvm::StringRef Name, const TensorType &Ty);
 
   llvm::ArrayRef<std::unique_ptr<Op>> ops() const { return Ops; }
+  /// Moves the op created last to just before \p Pos (rematerialization
+  /// places recomputations where they are used). Op ids stay unique but no
+  /// longer follow the order; passes use the position in ops().
+  void moveLastBefore(const Op *Pos);
+  /// Makes operand \p I of \p User read \p V (same type).
+  void setOperand(Op &User, unsigned I, Value *V);
   size_t numValues() const { return NumValues; }
 
   /// Provenance for ops created next.

@@ -10,6 +10,9 @@
 //===----------------------------------------------------------------------===//
 #include "codegen/Lowering.h"
 #include "compiler/driver/CompileSteps.h"
+#ifdef HYBC_HAVE_CUDA
+#include "runtime/gpu/Arena.h"
+#endif
 #include "compiler/driver/Driver.h"
 #include "compiler/passes/Passes.h"
 #include "frontend/Frontend.h"
@@ -67,6 +70,32 @@ llvm::Error emitHir(const Model &M, llvm::StringRef OutDir,
   return llvm::Error::success();
 }
 
+/// One line per plan: the device memory its arena plan needs (what `hybc
+/// train --device cuda` allocates for it, besides the parameter arrays and
+/// optimizer state). Needs runtime/gpu's planner (CUDA builds).
+void printArenaSizes(llvm::ArrayRef<NamedPlan> Plans, llvm::raw_ostream &OS) {
+#ifdef HYBC_HAVE_CUDA
+  for (const NamedPlan &NP : Plans) {
+    auto AP = gpu::planArena(*NP.P, gpu::ArenaOptions());
+    if (!AP) {
+      llvm::consumeError(AP.takeError());
+      continue;
+    }
+    auto MiB = [](uint64_t B) { return static_cast<double>(B) / 1048576.0; };
+    OS << llvm::formatv(
+        "{0}: activations {1:f0} MiB ({2:f0} MiB without reuse), "
+        "parameters {3:f0} MiB, gradients {4:f0} MiB\n",
+        NP.Name, MiB(AP->classBytes(gpu::ArenaClass::Activations)),
+        MiB(AP->ActivationBytesNoReuse),
+        MiB(AP->classBytes(gpu::ArenaClass::Params)),
+        MiB(AP->classBytes(gpu::ArenaClass::Grads)));
+  }
+#else
+  (void)Plans;
+  (void)OS;
+#endif
+}
+
 /// Lowers every schedule variant (recurrence off/on, late QAT off/on) and
 /// hands the plans to the cu / ptx / cubin writer.
 llvm::Error emitKernels(const Model &M, llvm::StringRef Emit,
@@ -94,6 +123,7 @@ llvm::Error emitKernels(const Model &M, llvm::StringRef Emit,
   }
   if (llvm::Error E = writeKernelSources(Named, M.S.Path, OutDir, OS))
     return E;
+  printArenaSizes(Named, OS);
   if (Emit == "cu")
     return llvm::Error::success();
   return emitKernelBinaries(Named, Emit, OutDir, OS);

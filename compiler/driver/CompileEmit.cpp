@@ -32,6 +32,7 @@ hybc::buildStepGraph(const Model &M, bool Recurrence, bool Qat) {
   auto G = buildForward(M, O);
   if (llvm::Error E = autodiff(*G, 1.0 / static_cast<double>(T.GradAccum)))
     return E;
+  rematerialize(*G); // as the CUDA backend runs it
   return G;
 }
 

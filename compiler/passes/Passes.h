@@ -52,6 +52,15 @@ std::unique_ptr<ir::Graph> buildForward(const ir::Model &M,
 /// contributions. Scale multiplies the loss gradient (1/grad_accum).
 llvm::Error autodiff(ir::Graph &G, double Scale);
 
+/// After autodiff: recomputes, just before their first backward use, the
+/// forward values of cheap row ops (rms_norm, relu2, leaky_relu2, silu)
+/// that the backward reads only as GEMM operands and whose input it keeps
+/// alive anyway, so they die in the forward (less activation memory, one
+/// more element-wise kernel each). Returns how many were recomputed.
+/// Example: `%12 = rms_norm(%11)` read by `matmul(%399, %12) {ta=1}` in the
+/// backward gets `%402 = rms_norm(%11)` there instead.
+unsigned rematerialize(ir::Graph &G);
+
 } // namespace hybc
 
 #endif // HYBC_COMPILER_PASSES_PASSES_H

@@ -96,6 +96,9 @@ llvm::Expected<Prepared *> GpuBackend::prepare(const StepShape &S,
       return E;
     Log.stage("autodiff");
     Log.ir("autodiff", *P->G);
+    unsigned N = rematerialize(*P->G);
+    Log.stage(llvm::formatv("rematerialize ({0} values)", N).str());
+    Log.ir("rematerialize", *P->G);
   }
   EmitContext C;
   C.SpecPath = M.S.Path;

@@ -139,4 +139,41 @@ TEST(Autodiff, SharedParamsSumGradientsOverRepeats) {
   EXPECT_TRUE(Seen.count(H.M->Params.lookup("blocks.1.attn.c_q.weight")));
 }
 
+TEST(Rematerialize, RecomputesNormsAndActivationsWithIdenticalGradients) {
+  Spec S = tinyHybrid();
+  Harness H(S, /*Recur=*/true, 2, 9);
+  auto Remat = buildForward(*H.M, [] {
+    ForwardOptions O;
+    O.Batch = 2;
+    O.Time = 9;
+    O.RecurrenceActive = true;
+    O.Fp32CrossEntropy = false;
+    return O;
+  }());
+  ASSERT_FALSE(static_cast<bool>(autodiff(*Remat, 1.0)));
+  size_t Before = Remat->ops().size();
+  unsigned N = rematerialize(*Remat);
+  // The attention block's two norms and its relu2 MLP input are read by
+  // weight-gradient GEMMs in the backward.
+  EXPECT_GT(N, 0u);
+  EXPECT_EQ(Remat->ops().size(), Before + N);
+  // Every recomputed value is defined before each of its users.
+  std::set<const Value *> Defined;
+  for (const auto &O : Remat->ops()) {
+    for (const Value *V : O->operands())
+      EXPECT_TRUE(Defined.count(V)) << "%" << V->id() << " used before defined";
+    for (const Value *V : O->results())
+      Defined.insert(V);
+  }
+  cpu::Interpreter<double> A(*H.Full), B(*Remat);
+  double LA = H.loss(*H.Full, A), LB = H.loss(*Remat, B);
+  EXPECT_EQ(LA, LB);
+  for (const auto &P : H.M->Params) {
+    const double *GA = A.grad(*P), *GB = B.grad(*P);
+    ASSERT_EQ(GA == nullptr, GB == nullptr);
+    for (int64_t K = 0; GA && K < P->numel(); ++K)
+      ASSERT_EQ(GA[K], GB[K]) << P->name().str() << "[" << K << "]";
+  }
+}
+
 } // namespace
