@@ -32,6 +32,7 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/Error.h"
 
+#include <cassert>
 #include <cstdint>
 #include <memory>
 
@@ -107,6 +108,11 @@ public:
   CuDevicePtr optState(unsigned I) const;
   CuDevicePtr base(ArenaClass C) const {
     return Bases[static_cast<unsigned>(C)];
+  }
+  /// Points class \p C at caller-owned memory (a shared buffer that moved).
+  void rebase(ArenaClass C, CuDevicePtr Base) {
+    assert(!Owned[static_cast<unsigned>(C)] && "rebasing an owned class");
+    Bases[static_cast<unsigned>(C)] = Base;
   }
   /// Sets a whole class to zero bytes (e.g. gradients before a step).
   llvm::Error zero(ArenaClass C, CuStream S = nullptr);

@@ -161,6 +161,7 @@ struct Blas::Impl {
   struct Operands {
     CuDevicePtr A = 0, B = 0, C = 0;
     uint64_t CBytes = 0;
+    bool Accumulate = false;
     CuStream S = nullptr;
   };
   Expected<LtPlan *> plan(const LtGemmShape &S, cudaDataType_t TA,
@@ -175,18 +176,23 @@ struct Blas::Impl {
 /// cuBLASLt's heuristic ranks algorithms by a model that is often wrong for
 /// tall-skinny training shapes (65536x512x512 ran at a fifth of the speed
 /// of 65536x1024x512): the first call of a shape times the top candidates
-/// on its own operands (into a scratch C) and keeps the fastest.
+/// on its own operands (writing C, or a scratch copy when the call
+/// accumulates into C) and keeps the fastest.
 constexpr int kGemmCandidates = 8;
 
 Error Blas::Impl::pickFastest(
     LtPlan &P, const Operands &Ops,
     ArrayRef<cublasLtMatmulHeuristicResult_t> Candidates) {
-  Expected<CuDevicePtr> Scratch = D.memAlloc(Ops.CBytes);
+  // C itself when the call overwrites it anyway; a scratch copy when it
+  // accumulates into C.
+  Expected<CuDevicePtr> Scratch =
+      Ops.Accumulate ? D.memAlloc(Ops.CBytes) : Expected<CuDevicePtr>(Ops.C);
   if (!Scratch)
     return Scratch.takeError();
   Expected<CuEvent> E0 = D.eventCreate(), E1 = D.eventCreate();
   if (!E0 || !E1) {
-    consumeError(D.memFree(*Scratch));
+    if (Ops.Accumulate)
+      consumeError(D.memFree(*Scratch));
     return joinErrors(E0.takeError(), E1.takeError());
   }
   float Alpha = 1.0f, Beta = 0.0f, Best = -1.0f;
@@ -218,7 +224,7 @@ Error Blas::Impl::pickFastest(
   }
   consumeError(D.eventDestroy(*E0));
   consumeError(D.eventDestroy(*E1));
-  return D.memFree(*Scratch);
+  return Ops.Accumulate ? D.memFree(*Scratch) : Error::success();
 }
 
 Blas::Impl::~Impl() {
@@ -356,6 +362,7 @@ Error Blas::gemmBatched(const GemmStep &G, int64_t Batch, int64_t StrideA,
   const uint64_t Elem = *TC == CUDA_R_16BF ? 2 : 4;
   Ops.CBytes =
       (uint64_t(StrideC) * uint64_t(Batch - 1) + uint64_t(G.M * G.N)) * Elem;
+  Ops.Accumulate = G.Accumulate;
   Ops.S = S;
   Expected<LtPlan *> P = I->plan(*Shape, *TA, *TB, *TC, Ops);
   if (!P)

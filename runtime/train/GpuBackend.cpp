@@ -131,7 +131,21 @@ llvm::Error GpuBackend::allocateShape(Prepared &P) {
   auto AP = gpu::planArena(P.P, AO);
   if (!AP)
     return AP.takeError();
-  gpu::CuDevicePtr External[] = {Params, Grads, 0, 0};
+  // Plans never run at once: one activation buffer, as large as the
+  // largest plan's, serves them all (moved when a larger plan comes).
+  uint64_t Need = AP->classBytes(gpu::ArenaClass::Activations);
+  if (Need > ActBytes) {
+    llvm::consumeError(D.memFree(Acts));
+    Acts = 0;
+    auto Ptr = D.memAlloc(Need);
+    if (!Ptr)
+      return Ptr.takeError();
+    Acts = *Ptr;
+    ActBytes = Need;
+    for (auto &KV : Shapes)
+      KV.second->Arena->rebase(gpu::ArenaClass::Activations, Acts);
+  }
+  gpu::CuDevicePtr External[] = {Params, Grads, 0, Acts};
   auto A = gpu::DeviceArena::allocate(D, std::move(*AP), External);
   if (!A)
     return A.takeError();

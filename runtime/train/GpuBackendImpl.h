@@ -122,6 +122,8 @@ private:
 
   GpuParamLayout Layout;
   gpu::CuDevicePtr Params = 0, Grads = 0; ///< Layout-shaped arrays.
+  gpu::CuDevicePtr Acts = 0; ///< Activations of every plan (one at a time).
+  uint64_t ActBytes = 0;
   gpu::CuDevicePtr AccGrads = 0;          ///< Resident: summed gradients.
   gpu::CuDevicePtr Losses = 0;            ///< Resident: loss per micro.
   gpu::CuDevicePtr Ema = 0;               ///< Resident: EMA shadows.

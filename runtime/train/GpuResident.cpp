@@ -41,7 +41,7 @@ GpuBackend::~GpuBackend() {
     for (auto &S : KV.second->Scratch)
       llvm::consumeError(D.memFree(S.second));
   for (gpu::CuDevicePtr P :
-       {Params, Grads, AccGrads, Losses, Ema, NormOut, NormScratch})
+       {Params, Grads, Acts, AccGrads, Losses, Ema, NormOut, NormScratch})
     llvm::consumeError(D.memFree(P));
 }
 
