@@ -13,8 +13,12 @@
 /// tx + 8j; ty = tid >> 3 owns query rows ty + 16i. Row reductions are
 /// 8-lane shuffles. Plain FP32 FFMA: this is the fallback for head dims
 /// that are not a multiple of 16; the others go to the bf16 tensor-core
-/// kernel of EmitAttentionMma.cpp (same name and ABI). This file also holds
-/// the shape checks and constants both paths share.
+/// kernel of EmitAttentionMma.cpp (same name and ABI). q, k, v and o are
+/// each fp32 or bf16 in memory as EmitContext::isBf16 says (lse is fp32):
+/// bf16 args are typed `hybc::bf16`, loads widen and stores round to
+/// nearest even (`ld` / `st` overloads), and the name gets a "_bf16io"
+/// suffix (attentionDtypeSuffix). This file also holds the shape checks,
+/// constants and argument helpers both paths share.
 ///
 /// Example:
 ///   auto Ks = emitAttentionForward(*AttnOp, EmitContext{"model.hyb"});
@@ -30,6 +34,66 @@
 #include <cmath>
 
 using namespace hybc;
+
+unsigned hybc::attentionBf16Mask(const ir::Op &O, const EmitContext &C) {
+  unsigned M = 0;
+  auto Mark = [&](const ir::Value *V, unsigned Bit) {
+    if (C.isBf16(V))
+      M |= Bit;
+  };
+  if (O.kind() == ir::OpKind::Attention) {
+    const unsigned In[] = {AtQ, AtK, AtV};
+    for (unsigned I = 0; I < 3; ++I)
+      Mark(O.operand(I), In[I]);
+    Mark(O.result(0), AtO);
+    return M;
+  }
+  const unsigned In[] = {AtDo, AtQ, AtK, AtV, AtO}, Out[] = {AtDq, AtDk, AtDv};
+  for (unsigned I = 0; I < 5; ++I)
+    Mark(O.operand(I), In[I]);
+  for (unsigned I = 0; I < 3; ++I)
+    Mark(O.result(I), Out[I]);
+  return M;
+}
+
+KernelArg hybc::attentionBufferArg(llvm::StringRef Name, int64_t Elements,
+                                   unsigned ValueId, bool Output, bool Bf16) {
+  KernelArg A = bufferArg(Name, Elements, ValueId, Output);
+  if (Bf16)
+    A.CType = Output ? "hybc::bf16 *" : "const hybc::bf16 *";
+  return A;
+}
+
+std::string hybc::attentionDtypeSuffix(unsigned Mask, unsigned Used) {
+  const unsigned M = Mask & Used;
+  if (M == 0)
+    return "";
+  if (M == Used)
+    return "_bf16io";
+  const char *Hex = "0123456789abcdef";
+  return std::string("_bf16io_m") + Hex[(M >> 4) & 15] + Hex[M & 15];
+}
+
+std::string hybc::attentionDtypeNote(unsigned Mask) {
+  static const char *const Names[] = {"q",    "k",  "v",  "o",
+                                      "dout", "dq", "dk", "dv"};
+  std::string S;
+  for (unsigned I = 0; I < 8; ++I)
+    if (Mask & (1u << I))
+      S += (S.empty() ? " bf16 in memory: " : ", ") + std::string(Names[I]);
+  return S.empty() ? S : S + ".";
+}
+
+std::vector<KernelArg>
+hybc::attentionForwardArgs(const ir::Op &O, const AttnDims &D, unsigned Bf16) {
+  const int64_t QN = D.B * D.T * D.Hq * D.D, KN = D.B * D.T * D.Hkv * D.D;
+  auto In = [&](llvm::StringRef Name, unsigned I, int64_t N, unsigned Bit) {
+    return attentionBufferArg(Name, N, O.operand(I)->id(), false, Bf16 & Bit);
+  };
+  return {In("q", 0, QN, AtQ), In("k", 1, KN, AtK), In("v", 2, KN, AtV),
+          attentionBufferArg("o", QN, O.result(0)->id(), true, Bf16 & AtO),
+          bufferArg("lse", D.B * D.Hq * D.T, O.result(1)->id(), true)};
+}
 
 std::string AttnDims::signature() const {
   return llvm::formatv("b{0}_t{1}_hq{2}_hkv{3}_d{4}", B, T, Hq, Hkv, D).str();
@@ -94,6 +158,14 @@ void hybc::writeAttentionConstants(SourceWriter &W, const AttnDims &D,
          std::to_string(Threads) + ";");
   emitVerbatim(W, R"(
 [[maybe_unused]] static constexpr int kOc = kD / 8;
+__device__ __forceinline__ float ld(const float *P) { return *P; }
+__device__ __forceinline__ float ld(const hybc::bf16 *P) {
+  return hybc::toFloat(*P);
+}
+__device__ __forceinline__ void st(float *P, float X) { *P = X; }
+__device__ __forceinline__ void st(hybc::bf16 *P, float X) {
+  *P = hybc::toBf16(X);
+}
 __device__ __forceinline__ float negInf() { return __int_as_float(0xff800000); }
 __device__ __forceinline__ float max8(float V) {
   V = fmaxf(V, __shfl_xor_sync(0xffffffffu, V, 4));
@@ -122,14 +194,16 @@ static constexpr int kCpt = kFwdBc / 8;
 static constexpr int kKtFloats = kD * (kFwdBc + 1);
 static constexpr int kPtFloats = kFwdBc * (kFwdBr + 1);
 static constexpr int kKpFloats = kKtFloats > kPtFloats ? kKtFloats : kPtFloats;
-// Kᵀ tile (d-major, padded) and the V tile of keys [K0, K0 + kFwdBc).
-__device__ __forceinline__ void loadKv(const float *K, const float *V, int B,
-                                       int Hk, int K0, float *Kt, float *Vs) {
+// Kᵀ tile (d-major, padded) and the V tile of keys [K0, K0 + kFwdBc)
+// (fp32 or bf16 in memory).
+template <typename TK, typename TV>
+__device__ __forceinline__ void loadKv(const TK *K, const TV *V, int B, int Hk,
+                                       int K0, float *Kt, float *Vs) {
   for (int I = threadIdx.x; I < kFwdBc * kD; I += kThreads) {
     int C = I / kD, Dd = I % kD, T = K0 + C;
     bool Ok = T < kT;
-    Kt[Dd * (kFwdBc + 1) + C] = Ok ? K[rowOf(B, T, kHkv, Hk) + Dd] : 0.f;
-    Vs[C * kD + Dd] = Ok ? V[rowOf(B, T, kHkv, Hk) + Dd] : 0.f;
+    Kt[Dd * (kFwdBc + 1) + C] = Ok ? ld(K + rowOf(B, T, kHkv, Hk) + Dd) : 0.f;
+    Vs[C * kD + Dd] = Ok ? ld(V + rowOf(B, T, kHkv, Hk) + Dd) : 0.f;
   }
 }
 // Masks S (exp2 domain), updates the running max M and sum L, turns S
@@ -180,7 +254,7 @@ const int Q0 = (gridDim.x - 1 - blockIdx.x) * kFwdBr; // heaviest first
 const int H = blockIdx.y, B = blockIdx.z, Hk = H / kGroup;
 for (int I = Tid; I < kFwdBr * kD; I += kThreads) {
   int R = I / kD, Dd = I % kD, T = Q0 + R;
-  Qs[R][Dd] = T < kT ? q[rowOf(B, T, kHq, H) + Dd] * kScaleLog2 : 0.f;
+  Qs[R][Dd] = T < kT ? ld(q + rowOf(B, T, kHq, H) + Dd) * kScaleLog2 : 0.f;
 }
 float M[kRpt], L[kRpt], Acc[kRpt][kOc];
 #pragma unroll
@@ -251,7 +325,7 @@ for (int I = 0; I < kRpt; ++I) {
   float Inv = 1.f / L[I];
 #pragma unroll
   for (int J = 0; J < kOc; ++J)
-    o[rowOf(B, R, kHq, H) + Tx + 8 * J] = Acc[I][J] * Inv;
+    st(o + rowOf(B, R, kHq, H) + Tx + 8 * J, Acc[I][J] * Inv);
   if (Tx == 0)
     lse[((unsigned long long)B * kHq + H) * kT + R] =
         (M[I] + log2f(L[I])) * kLn2;
@@ -272,25 +346,22 @@ hybc::emitAttentionForward(const ir::Op &O, const EmitContext &C) {
     return D.takeError();
   if (D->Mma)
     return emitAttentionForwardMma(O, C, *D);
+  const unsigned Bf = attentionBf16Mask(O, C);
   KernelSpec K;
-  K.Name = "hybc_attention_fwd_" + D->signature();
+  K.Name = "hybc_attention_fwd_" + D->signature() +
+           attentionDtypeSuffix(Bf, AtQ | AtK | AtV | AtO);
   K.Family = "attention";
   K.Grid[0] = static_cast<unsigned>(ceilDiv(D->T, D->FwdBr));
   K.Grid[1] = static_cast<unsigned>(D->Hq);
   K.Grid[2] = static_cast<unsigned>(D->B);
   K.Block[0] = 128;
-  const int64_t QN = D->B * D->T * D->Hq * D->D,
-                KN = D->B * D->T * D->Hkv * D->D;
-  K.Args = {bufferArg("q", QN, O.operand(0)->id(), false),
-            bufferArg("k", KN, O.operand(1)->id(), false),
-            bufferArg("v", KN, O.operand(2)->id(), false),
-            bufferArg("o", QN, O.result(0)->id(), true),
-            bufferArg("lse", D->B * D->Hq * D->T, O.result(1)->id(), true)};
+  K.Args = attentionForwardArgs(O, *D, Bf);
   addProvenance(K, O);
   SourceWriter W;
   writeKernelHeader(W, K, K.FusedOps, specLineText(O, C),
                     "FA2-style causal GQA forward: one block per (q-tile, "
-                    "q-head, batch), online softmax, FP32 FFMA.");
+                    "q-head, batch), online softmax, FP32 FFMA." +
+                        attentionDtypeNote(Bf));
   writeAttentionConstants(W, *D);
   emitVerbatim(W, kFwdHelpers);
   openKernel(W, K, 128);

@@ -12,11 +12,13 @@
 ///      dK += scale·dSᵀ Q with dS = P ∘ (dO Vᵀ − Dv) in registers.
 ///   3. `..._bwd_dq_`: one block per (q-tile, q-head, batch) walking the
 ///      k-tiles up to the diagonal: dQ = scale·dS K.
-/// Thread layout as in the forward (tx = tid & 7 over columns, ty over
-/// rows). Plain FP32 FFMA: the fallback for head dims that are not a
-/// multiple of 16; the others get the bf16 tensor-core bodies of
-/// EmitAttentionMmaBwd.cpp (64-row blocks, dynamic shared memory) with the
-/// same kernel names, arguments and pre-pass.
+/// dout, q, k, v, o and dq, dk, dv are each fp32 or bf16 in memory as the
+/// lowering stores them (lse stays fp32); kernels with bf16 tensors carry a
+/// "_bf16io" name suffix (attentionDtypeSuffix). Thread layout as in the
+/// forward (tx = tid & 7 over columns, ty over rows). Plain FP32 FFMA: the
+/// fallback for head dims that are not a multiple of 16; the others get the
+/// bf16 tensor-core bodies of EmitAttentionMmaBwd.cpp (64-row blocks, dynamic
+/// shared memory) with the same kernel names, arguments and pre-pass.
 ///
 /// Example:
 ///   auto Ks = emitAttentionBackward(*BwdOp, Ctx); // 3 KernelSpecs
@@ -30,34 +32,18 @@ using namespace hybc;
 
 namespace {
 
-const char kPreBody[] = R"(
-using namespace hybc_attn;
-const int Row = blockIdx.x * 8 + (threadIdx.x >> 5), Lane = threadIdx.x & 31;
-if (Row >= kB * kT * kHq)
-  return; // warp-uniform
-const float *A = dout + (unsigned long long)Row * kD;
-const float *Bv = o + (unsigned long long)Row * kD;
-float S = 0.f;
-for (int Dd = Lane; Dd < kD; Dd += 32)
-  S = fmaf(A[Dd], Bv[Dd], S);
-#pragma unroll
-for (int Off = 16; Off > 0; Off >>= 1)
-  S += __shfl_xor_sync(0xffffffffu, S, Off);
-if (Lane == 0) {
-  int H = Row % kHq, T = (Row / kHq) % kT, B = Row / (kHq * kT);
-  attn_dv_rowsum[((unsigned long long)B * kHq + H) * kT + T] = S;
-})";
-
-/// Shared loaders of both passes: a (rows x kD) tile with a padded row
-/// stride, zero past the sequence end, plus the per-row lse (exp2 domain)
-/// and Dv of a q-tile.
+/// Shared loaders of both passes: a (rows x kD) tile (fp32 or bf16 in
+/// memory) with a padded row stride, zero past the sequence end, plus the
+/// per-row lse (exp2 domain) and Dv of a q-tile.
 const char kBwdHelpers[] = R"(
 namespace hybc_attn {
-__device__ __forceinline__ void loadRows(const float *Src, int Heads, int B,
+template <typename TS>
+__device__ __forceinline__ void loadRows(const TS *Src, int Heads, int B,
                                          int H, int T0, int Rows, float *Dst) {
   for (int I = threadIdx.x; I < Rows * kD; I += kThreads) {
     int R = I / kD, Dd = I % kD, T = T0 + R;
-    Dst[R * (kD + 1) + Dd] = T < kT ? Src[rowOf(B, T, Heads, H) + Dd] : 0.f;
+    Dst[R * (kD + 1) + Dd] =
+        T < kT ? ld(Src + rowOf(B, T, Heads, H) + Dd) : 0.f;
   }
 }
 __device__ __forceinline__ void loadRowStats(const float *Lse,
@@ -176,8 +162,8 @@ for (int I = 0; I < kRk; ++I) {
     continue;
 #pragma unroll
   for (int J = 0; J < kOc; ++J) {
-    dk[rowOf(B, T, kHkv, Hk) + Tx + 8 * J] = DK[I][J] * kScale;
-    dv[rowOf(B, T, kHkv, Hk) + Tx + 8 * J] = DV[I][J];
+    st(dk + rowOf(B, T, kHkv, Hk) + Tx + 8 * J, DK[I][J] * kScale);
+    st(dv + rowOf(B, T, kHkv, Hk) + Tx + 8 * J, DV[I][J]);
   }
 })";
 
@@ -268,26 +254,35 @@ for (int I = 0; I < kRq; ++I) {
     continue;
 #pragma unroll
   for (int J = 0; J < kOc; ++J)
-    dq[rowOf(B, T, kHq, H) + Tx + 8 * J] = DQ[I][J] * kScale;
+    st(dq + rowOf(B, T, kHq, H) + Tx + 8 * J, DQ[I][J] * kScale);
 })";
 
-/// Common spec fields of one backward kernel.
+/// The tensors each backward kernel reads or writes (AttnTensor bits).
+constexpr unsigned kPreTensors = AtDo | AtO;
+constexpr unsigned kDkDvTensors = AtDo | AtQ | AtK | AtV | AtDk | AtDv;
+constexpr unsigned kDqTensors = AtDo | AtQ | AtK | AtV | AtDq;
+
+/// Common spec fields of one backward kernel that touches \p Used; the
+/// name carries the dtype suffix of those tensors.
 KernelSpec makeSpec(const AttnDims &D, llvm::StringRef Stage, unsigned Threads,
-                    const ir::Op &O) {
+                    const ir::Op &O, unsigned Bf16, unsigned Used) {
   KernelSpec K;
-  K.Name = ("hybc_attention_bwd_" + Stage + "_" + D.signature()).str();
+  K.Name = ("hybc_attention_bwd_" + Stage + "_" + D.signature()).str() +
+           attentionDtypeSuffix(Bf16, Used);
   K.Family = "attention";
   K.Block[0] = Threads;
   addProvenance(K, O);
   return K;
 }
 
-/// Header, constants, helpers, signature and body.
+/// Header (summary plus the bf16 tensors of \p Bf16Used), constants,
+/// helpers, signature and body.
 void assemble(KernelSpec &K, const AttnDims &D, const ir::Op &O,
               const EmitContext &C, llvm::StringRef Summary,
-              llvm::StringRef Body, bool Helpers) {
+              llvm::StringRef Body, bool Helpers, unsigned Bf16Used) {
   SourceWriter W;
-  writeKernelHeader(W, K, K.FusedOps, specLineText(O, C), Summary);
+  writeKernelHeader(W, K, K.FusedOps, specLineText(O, C),
+                    Summary.str() + attentionDtypeNote(Bf16Used));
   writeAttentionConstants(W, D, K.Block[0]);
   if (Helpers && D.Mma)
     writeAttentionMmaHelpers(W);
@@ -301,7 +296,7 @@ void assemble(KernelSpec &K, const AttnDims &D, const ir::Op &O,
 
 /// The dK/dV or dQ kernel on the tensor-core (D.Mma) or the FFMA path.
 void assemblePass(KernelSpec &K, const AttnDims &D, const ir::Op &O,
-                  const EmitContext &C, bool DkDv) {
+                  const EmitContext &C, bool DkDv, unsigned Bf16) {
   if (D.Mma)
     K.SharedBytes = attentionMmaBwdSmem(D, DkDv);
   llvm::StringRef Summary =
@@ -320,7 +315,28 @@ void assemblePass(KernelSpec &K, const AttnDims &D, const ir::Op &O,
   llvm::StringRef Body =
       DkDv ? (D.Mma ? attentionMmaDkDvBody() : llvm::StringRef(kDkDvBody))
            : (D.Mma ? attentionMmaDqBody() : llvm::StringRef(kDqBody));
-  assemble(K, D, O, C, Summary, Body, true);
+  assemble(K, D, O, C, Summary, Body, true,
+           Bf16 & (DkDv ? kDkDvTensors : kDqTensors));
+}
+
+/// Arguments dout, q, k, v, lse, attn_dv_rowsum (read) shared by the dK/dV
+/// and dQ kernels, then the \p Outs of the pass.
+std::vector<KernelArg> passArgs(const ir::Op &O, const AttnDims &D,
+                                unsigned Bf16, llvm::ArrayRef<KernelArg> Outs) {
+  const int64_t QN = D.B * D.T * D.Hq * D.D, KN = D.B * D.T * D.Hkv * D.D;
+  const int64_t RN = D.B * D.Hq * D.T;
+  auto In = [&](llvm::StringRef Name, unsigned I, int64_t N, unsigned Bit) {
+    return attentionBufferArg(Name, N, O.operand(I)->id(), false, Bf16 & Bit);
+  };
+  std::vector<KernelArg> Args = {
+      In("dout", 0, QN, AtDo),
+      In("q", 1, QN, AtQ),
+      In("k", 2, KN, AtK),
+      In("v", 3, KN, AtV),
+      bufferArg("lse", RN, O.operand(5)->id(), false),
+      scratchArg("attn_dv_rowsum", RN, false)};
+  Args.insert(Args.end(), Outs.begin(), Outs.end());
+  return Args;
 }
 
 } // namespace
@@ -337,48 +353,39 @@ hybc::emitAttentionBackward(const ir::Op &O, const EmitContext &C) {
                            O.operand(3)->type());
   if (!D)
     return D.takeError();
+  const unsigned Bf = attentionBf16Mask(O, C);
   const int64_t QN = D->B * D->T * D->Hq * D->D;
   const int64_t KN = D->B * D->T * D->Hkv * D->D, RN = D->B * D->Hq * D->T;
-  auto In = [&](llvm::StringRef Name, unsigned I, int64_t N) {
-    return bufferArg(Name, N, O.operand(I)->id(), false);
+  auto Out = [&](llvm::StringRef Name, unsigned I, int64_t N, unsigned Bit) {
+    return attentionBufferArg(Name, N, O.result(I)->id(), true, Bf & Bit);
   };
   std::vector<KernelSpec> Ks;
-  KernelSpec Pre = makeSpec(*D, "pre", 256, O);
+  KernelSpec Pre = makeSpec(*D, "pre", 256, O, Bf, kPreTensors);
   Pre.Grid[0] = static_cast<unsigned>(ceilDiv(RN, 8));
-  Pre.Args = {In("dout", 0, QN), In("o", 4, QN),
-              scratchArg("attn_dv_rowsum", RN, true)};
+  Pre.Args = {
+      attentionBufferArg("dout", QN, O.operand(0)->id(), false, Bf & AtDo),
+      attentionBufferArg("o", QN, O.operand(4)->id(), false, Bf & AtO),
+      scratchArg("attn_dv_rowsum", RN, true)};
   assemble(Pre, *D, O, C, "attention backward 1/3: Dv = rowsum(dO * O).",
-           kPreBody, false);
+           attentionPreBody(), false, Bf & kPreTensors);
   Ks.push_back(std::move(Pre));
 
-  KernelSpec Kv = makeSpec(*D, "dkdv", 128, O);
+  KernelSpec Kv = makeSpec(*D, "dkdv", 128, O, Bf, kDkDvTensors);
   Kv.Grid[0] = static_cast<unsigned>(ceilDiv(D->T, D->BwdBk));
   Kv.Grid[1] = static_cast<unsigned>(D->Hkv);
   Kv.Grid[2] = static_cast<unsigned>(D->B);
-  Kv.Args = {In("dout", 0, QN),
-             In("q", 1, QN),
-             In("k", 2, KN),
-             In("v", 3, KN),
-             In("lse", 5, RN),
-             scratchArg("attn_dv_rowsum", RN, false),
-             bufferArg("dk", KN, O.result(1)->id(), true),
-             bufferArg("dv", KN, O.result(2)->id(), true)};
-  assemblePass(Kv, *D, O, C, /*DkDv=*/true);
+  Kv.Args =
+      passArgs(O, *D, Bf, {Out("dk", 1, KN, AtDk), Out("dv", 2, KN, AtDv)});
+  assemblePass(Kv, *D, O, C, /*DkDv=*/true, Bf);
   Ks.push_back(std::move(Kv));
 
-  KernelSpec Dq =
-      makeSpec(*D, "dq", D->Mma ? unsigned(32 * D->FwdWarps) : 128u, O);
+  KernelSpec Dq = makeSpec(*D, "dq", D->Mma ? unsigned(32 * D->FwdWarps) : 128u,
+                           O, Bf, kDqTensors);
   Dq.Grid[0] = static_cast<unsigned>(ceilDiv(D->T, D->BwdBq));
   Dq.Grid[1] = static_cast<unsigned>(D->Hq);
   Dq.Grid[2] = static_cast<unsigned>(D->B);
-  Dq.Args = {In("dout", 0, QN),
-             In("q", 1, QN),
-             In("k", 2, KN),
-             In("v", 3, KN),
-             In("lse", 5, RN),
-             scratchArg("attn_dv_rowsum", RN, false),
-             bufferArg("dq", QN, O.result(0)->id(), true)};
-  assemblePass(Dq, *D, O, C, /*DkDv=*/false);
+  Dq.Args = passArgs(O, *D, Bf, {Out("dq", 0, QN, AtDq)});
+  assemblePass(Dq, *D, O, C, /*DkDv=*/false, Bf);
   Ks.push_back(std::move(Dq));
   return Ks;
 }

@@ -59,14 +59,53 @@ llvm::Expected<AttnDims> attentionDimsOf(const ir::TensorType &Q,
                                          const ir::TensorType &K,
                                          const ir::TensorType &V);
 
+/// The attention tensors that may be stored in bf16 (one bit each; lse is
+/// always fp32). Forward: q, k, v (operands 0..2), o (result 0); backward:
+/// dout, q, k, v, o (operands 0..4), dq, dk, dv (results 0..2).
+enum AttnTensor : unsigned {
+  AtQ = 1u << 0,
+  AtK = 1u << 1,
+  AtV = 1u << 2,
+  AtO = 1u << 3,
+  AtDo = 1u << 4,
+  AtDq = 1u << 5,
+  AtDk = 1u << 6,
+  AtDv = 1u << 7,
+};
+
+/// The AttnTensor bits of \p O (attention or attention_bwd) whose values
+/// \p C stores in bf16.
+unsigned attentionBf16Mask(const ir::Op &O, const EmitContext &C);
+
+/// bufferArg typed `const hybc::bf16 *` / `hybc::bf16 *` when \p Bf16.
+KernelArg attentionBufferArg(llvm::StringRef Name, int64_t Elements,
+                             unsigned ValueId, bool Output, bool Bf16);
+
+/// Kernel-name suffix of a kernel that touches the tensors \p Used: "" when
+/// none of them is in \p Mask, "_bf16io" when all are, else "_bf16io_m"
+/// and two hex digits of Mask & Used (AttnTensor bits), so every dtype mix
+/// has its own name.
+std::string attentionDtypeSuffix(unsigned Mask, unsigned Used);
+
+/// " bf16 in memory: q, k, v." (the tensors of \p Mask), appended to a
+/// kernel's header summary; "" when \p Mask is 0.
+std::string attentionDtypeNote(unsigned Mask);
+
+/// The forward kernel arguments q, k, v, o, lse (both paths), the tensors
+/// of \p Bf16 typed bf16.
+std::vector<KernelArg> attentionForwardArgs(const ir::Op &O, const AttnDims &D,
+                                            unsigned Bf16);
+
 /// Writes the `static constexpr` shape block (inside namespace hybc_attn,
-/// kThreads = \p Threads) and the 8-lane shuffle reductions every
+/// kThreads = \p Threads), the fp32 / bf16 element load and store
+/// overloads (`ld`, `st`) and the 8-lane shuffle reductions every
 /// attention kernel uses.
 void writeAttentionConstants(SourceWriter &W, const AttnDims &D,
                              unsigned Threads = 128);
 
 /// Writes the tensor-core helpers (namespace hybc_attn): bf16x2 packing,
-/// ldmatrix, mma.sync m16n8k16 and the fp32 -> bf16 tile staging.
+/// ldmatrix, mma.sync m16n8k16, the tile staging (fp32 rounded to bf16, or
+/// bf16 copied in 16-byte vectors) and the paired output store `st2`.
 void writeAttentionMmaHelpers(SourceWriter &W);
 
 /// The tensor-core forward kernel (D.Mma), same ABI as the FFMA one.
@@ -77,8 +116,10 @@ std::vector<KernelSpec> emitAttentionForwardMma(const ir::Op &O,
 /// Dynamic shared memory of the tensor-core dK/dV and dQ kernels.
 unsigned attentionMmaBwdSmem(const AttnDims &D, bool DkDv);
 
-/// Kernel bodies (after the parameter list) of the tensor-core dK/dV and
-/// dQ kernels (EmitAttentionMmaBwd.cpp).
+/// Kernel bodies (after the parameter list) of the backward pre-pass (both
+/// paths) and of the tensor-core dK/dV and dQ kernels
+/// (EmitAttentionMmaBwd.cpp).
+llvm::StringRef attentionPreBody();
 llvm::StringRef attentionMmaDkDvBody();
 llvm::StringRef attentionMmaDqBody();
 

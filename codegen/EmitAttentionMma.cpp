@@ -3,17 +3,19 @@
 /// \file
 /// The bf16 tensor-core forward of `attention` for head dims that are a
 /// multiple of 16 (same name, arguments and outputs as the FFMA kernel of
-/// EmitAttention.cpp), plus the mma helpers the backward kernels share.
+/// EmitAttention.cpp, "_bf16io..." suffixed when some tensor is bf16), plus the
+/// mma helpers the backward kernels share.
 ///
 /// One block of FwdWarps warps (8 up to d = 64: 128 query rows, which
 /// halves the K/V staging per FLOP; 4 above, for registers) per (q-tile,
 /// q-head, batch), q-tiles heaviest first; warp w owns query rows
 /// 16w..16w+15 of the tile and skips key tiles above its diagonal. q, k, v
-/// are fp32 in memory and rounded to bf16 while being staged into static
-/// shared memory (row stride kD + 8 bf16: 16-byte rows, conflict-free
-/// ldmatrix). Q goes through the K/V tiles into A fragments kept in
-/// registers. Per key tile of 64: S = Q Kᵀ with mma.sync m16n8k16 (K rows
-/// as col-major B fragments via ldmatrix), the online softmax on the fp32
+/// (each fp32 or bf16 in memory, as the lowering stores them; o likewise)
+/// are staged as bf16 into static shared memory (fp32 rounded to nearest
+/// even, bf16 copied in 16-byte vectors; row stride kD + 8 bf16: 16-byte
+/// rows, conflict-free ldmatrix). Q goes through the K/V tiles into A fragments
+/// kept in registers. Per key tile of 64: S = Q Kᵀ with mma.sync m16n8k16 (K
+/// rows as col-major B fragments via ldmatrix), the online softmax on the fp32
 /// accumulators (exp2 domain; each thread owns rows g and g + 8 of its
 /// warp, g = lane/4, so row reductions are 4-lane shuffles), then P is
 /// packed to bf16 A fragments straight from the accumulators (the m16n8k16
@@ -89,7 +91,8 @@ __device__ __forceinline__ int laneA(int Lane) {
 __device__ __forceinline__ int laneB(int Lane) {
   return ((Lane & 7) + (Lane >> 4) * 8) * kLdb + ((Lane >> 3) & 1) * 8;
 }
-// Rows [T0, T0 + Rows) of head H as bf16 (row stride kLdb), zero past kT.
+// Rows [T0, T0 + Rows) of head H as bf16 (row stride kLdb), zero past kT:
+// fp32 memory rounded to nearest even.
 template <int Rows>
 __device__ __forceinline__ void stageRows(const float *__restrict__ Src,
                                           int Heads, int B, int H, int T0,
@@ -106,6 +109,29 @@ __device__ __forceinline__ void stageRows(const float *__restrict__ Src,
     P.y = packBf16(X.z, X.w);
     *reinterpret_cast<uint2 *>(Dst + R * kLdb + C) = P;
   }
+}
+// The same from bf16 memory: 16-byte copies of 8 values.
+template <int Rows>
+__device__ __forceinline__ void stageRows(const hybc::bf16 *__restrict__ Src,
+                                          int Heads, int B, int H, int T0,
+                                          u16 *Dst) {
+  static constexpr int kV8 = kD / 8;
+#pragma unroll 4
+  for (int I = threadIdx.x; I < Rows * kV8; I += kThreads) {
+    int R = I / kV8, C = (I % kV8) * 8, T = T0 + R;
+    uint4 X = make_uint4(0u, 0u, 0u, 0u);
+    if (T < kT)
+      X = *reinterpret_cast<const uint4 *>(Src + rowOf(B, T, Heads, H) + C);
+    *reinterpret_cast<uint4 *>(Dst + R * kLdb + C) = X;
+  }
+}
+// Two adjacent output values (P 8-byte / 4-byte aligned): fp32, or bf16
+// rounded to nearest even.
+__device__ __forceinline__ void st2(float *P, float Lo, float Hi) {
+  *reinterpret_cast<float2 *>(P) = make_float2(Lo, Hi);
+}
+__device__ __forceinline__ void st2(hybc::bf16 *P, float Lo, float Hi) {
+  *reinterpret_cast<u32 *>(P) = packBf16(Lo, Hi);
 }
 __device__ __forceinline__ float quadMax(float V) {
   V = fmaxf(V, __shfl_xor_sync(0xffffffffu, V, 1));
@@ -232,8 +258,8 @@ for (int I = 0; I < 2; ++I) {
     continue;
 #pragma unroll
   for (int N = 0; N < kDn; ++N)
-    *reinterpret_cast<float2 *>(o + rowOf(B, R, kHq, H) + N * 8 + Cq) =
-        make_float2(Acc[N][2 * I] * Inv, Acc[N][2 * I + 1] * Inv);
+    st2(o + rowOf(B, R, kHq, H) + N * 8 + Cq, Acc[N][2 * I] * Inv,
+        Acc[N][2 * I + 1] * Inv);
   if (Cq == 0)
     lse[((unsigned long long)B * kHq + H) * kT + R] =
         (M[I] + log2f(Sum)) * kLn2;
@@ -249,20 +275,17 @@ std::vector<KernelSpec> hybc::emitAttentionForwardMma(const ir::Op &O,
                                                       const EmitContext &C,
                                                       const AttnDims &D) {
   assert(D.Mma && D.FwdBr <= 2 * D.FwdBc && "Q is staged in the K/V tiles");
+  const unsigned Bf = attentionBf16Mask(O, C);
   KernelSpec K;
-  K.Name = "hybc_attention_fwd_" + D.signature();
+  K.Name = "hybc_attention_fwd_" + D.signature() +
+           attentionDtypeSuffix(Bf, AtQ | AtK | AtV | AtO);
   K.Family = "attention";
   K.Grid[0] = static_cast<unsigned>(ceilDiv(D.T, D.FwdBr));
   K.Grid[1] = static_cast<unsigned>(D.Hq);
   K.Grid[2] = static_cast<unsigned>(D.B);
   const unsigned Threads = static_cast<unsigned>(32 * D.FwdWarps);
   K.Block[0] = Threads;
-  const int64_t QN = D.B * D.T * D.Hq * D.D, KN = D.B * D.T * D.Hkv * D.D;
-  K.Args = {bufferArg("q", QN, O.operand(0)->id(), false),
-            bufferArg("k", KN, O.operand(1)->id(), false),
-            bufferArg("v", KN, O.operand(2)->id(), false),
-            bufferArg("o", QN, O.result(0)->id(), true),
-            bufferArg("lse", D.B * D.Hq * D.T, O.result(1)->id(), true)};
+  K.Args = attentionForwardArgs(O, D, Bf);
   addProvenance(K, O);
   SourceWriter W;
   writeKernelHeader(W, K, K.FusedOps, specLineText(O, C),
@@ -270,7 +293,8 @@ std::vector<KernelSpec> hybc::emitAttentionForwardMma(const ir::Op &O,
                         std::to_string(D.FwdWarps) + " warps per (" +
                         std::to_string(D.FwdBr) +
                         "-query tile, q-head, batch), online softmax, bf16 "
-                        "mma.sync m16n8k16 with fp32 accumulation.");
+                        "mma.sync m16n8k16 with fp32 accumulation." +
+                        attentionDtypeNote(Bf));
   writeAttentionConstants(W, D, Threads);
   writeAttentionMmaHelpers(W);
   emitVerbatim(W, kFwdSoftmax);

@@ -3,10 +3,13 @@
 /// \file
 /// Bodies of the bf16 tensor-core dK/dV and dQ kernels of `attention_bwd`
 /// (head dims that are a multiple of 16; EmitAttentionBwd.cpp assembles
-/// them with the pre-pass, same names and arguments as the FFMA kernels).
-/// Both are deterministic: every output element has one writer and a fixed
-/// summation order. Tiles are staged fp32 -> bf16 into dynamic shared
-/// memory (row stride kD + 8), fragments come from ldmatrix(.trans).
+/// them with the pre-pass, same names and arguments as the FFMA kernels),
+/// and the body of the Dv = rowsum(dO ∘ O) pre-pass both paths share.
+/// The dK/dV and dQ kernels are deterministic: every output element has one
+/// writer and a fixed summation order. Tiles are staged into dynamic shared
+/// memory as bf16 (row stride kD + 8; fp32 operands rounded, bf16 ones copied),
+/// fragments come from ldmatrix(.trans); dq, dk, dv are stored as fp32 or bf16
+/// (st2) per the kernel's argument types.
 ///
 ///   dK/dV: one block of 4 warps per (64-key tile, kv-head, batch), warp w
 ///   owns keys 16w..16w+15. For every q-head of the GQA group and every
@@ -31,6 +34,26 @@
 using namespace hybc;
 
 namespace {
+
+/// The pre-pass of both paths: one warp per (b, t, h) row, dout and o read
+/// as fp32 or bf16 (`ld`).
+const char kPreBody[] = R"(
+using namespace hybc_attn;
+const int Row = blockIdx.x * 8 + (threadIdx.x >> 5), Lane = threadIdx.x & 31;
+if (Row >= kB * kT * kHq)
+  return; // warp-uniform
+const auto *A = dout + (unsigned long long)Row * kD;
+const auto *Bv = o + (unsigned long long)Row * kD;
+float S = 0.f;
+for (int Dd = Lane; Dd < kD; Dd += 32)
+  S = fmaf(ld(A + Dd), ld(Bv + Dd), S);
+#pragma unroll
+for (int Off = 16; Off > 0; Off >>= 1)
+  S += __shfl_xor_sync(0xffffffffu, S, Off);
+if (Lane == 0) {
+  int H = Row % kHq, T = (Row / kHq) % kT, B = Row / (kHq * kT);
+  attn_dv_rowsum[((unsigned long long)B * kHq + H) * kT + T] = S;
+})";
 
 const char kDkDvBody[] = R"(
 using namespace hybc_attn;
@@ -126,10 +149,8 @@ for (int I = 0; I < 2; ++I) {
 #pragma unroll
   for (int N = 0; N < kDn; ++N) {
     const unsigned long long At = rowOf(B, T, kHkv, Hk) + N * 8 + Cq;
-    *reinterpret_cast<float2 *>(dk + At) =
-        make_float2(DK[N][2 * I] * kScale, DK[N][2 * I + 1] * kScale);
-    *reinterpret_cast<float2 *>(dv + At) =
-        make_float2(DV[N][2 * I], DV[N][2 * I + 1]);
+    st2(dk + At, DK[N][2 * I] * kScale, DK[N][2 * I + 1] * kScale);
+    st2(dv + At, DV[N][2 * I], DV[N][2 * I + 1]);
   }
 })";
 
@@ -220,8 +241,8 @@ for (int I = 0; I < 2; ++I) {
     continue;
 #pragma unroll
   for (int N = 0; N < kDn; ++N)
-    *reinterpret_cast<float2 *>(dq + rowOf(B, T, kHq, H) + N * 8 + Cq) =
-        make_float2(DQ[N][2 * I] * kScale, DQ[N][2 * I + 1] * kScale);
+    st2(dq + rowOf(B, T, kHq, H) + N * 8 + Cq, DQ[N][2 * I] * kScale,
+        DQ[N][2 * I + 1] * kScale);
 })";
 
 } // namespace
@@ -236,5 +257,6 @@ unsigned hybc::attentionMmaBwdSmem(const AttnDims &D, bool DkDv) {
   return static_cast<unsigned>(Bytes);
 }
 
+llvm::StringRef hybc::attentionPreBody() { return kPreBody; }
 llvm::StringRef hybc::attentionMmaDkDvBody() { return kDkDvBody; }
 llvm::StringRef hybc::attentionMmaDqBody() { return kDqBody; }

@@ -318,6 +318,7 @@ llvm::Expected<Plan> Lowerer::run() {
 LoweringOptions hybc::gpuLoweringOptions() {
   LoweringOptions O;
   O.Bf16Storage = true;
+  O.Bf16Attention = true;
   return O;
 }
 

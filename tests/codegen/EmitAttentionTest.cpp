@@ -4,16 +4,21 @@
 /// The FA2-style attention forward and deterministic backward emitters:
 /// deterministic names, byte-stable sources with provenance, launch
 /// configurations and buffer bindings, the tensor-core / FFMA selection by
-/// head dim, shape errors, and (when nvcc is installed) sm_90a compilation
-/// of every kernel for small shapes of both paths and the PG shape (B=2,
-/// T=1024, Hq=8, Hkv=4, D=64). Numerical parity runs on a GPU
-/// in tests/gpu/KernelParityAttentionTest.cpp.
+/// head dim, bf16 tensors (arg types, "_bf16io" name suffixes, a distinct
+/// name per dtype mix), shape errors, and (when nvcc is installed) sm_90a
+/// compilation of every kernel for small shapes of both paths and the PG shape
+/// (B=2, T=1024, Hq=8, Hkv=4, D=64). Numerical parity runs on a GPU in
+/// tests/gpu/KernelParityAttentionTest.cpp.
 ///
 //===----------------------------------------------------------------------===//
 #include "codegen/Emitters.h"
 #include "tests/codegen/NvccCompile.h"
 
+#include "llvm/ADT/DenseSet.h"
+
 #include <gtest/gtest.h>
+
+#include <map>
 
 using namespace hybc;
 using namespace hybc::ir;
@@ -37,8 +42,33 @@ struct AttnGraph {
   }
 };
 
-std::vector<KernelSpec> emitBoth(const AttnGraph &A) {
+/// The values of \p A's tensors picked by \p Bits, in AttnBit order.
+enum AttnBit : unsigned {
+  BQ = 1,
+  BK = 2,
+  BV = 4,
+  BO = 8,
+  BDo = 16,
+  BDq = 32,
+  BDk = 64,
+  BDv = 128
+};
+llvm::DenseSet<const Value *> bf16Set(const AttnGraph &A, unsigned Bits) {
+  const Value *Vs[] = {A.Fwd->operand(0), A.Fwd->operand(1), A.Fwd->operand(2),
+                       A.Fwd->result(0),  A.Bwd->operand(0), A.Bwd->result(0),
+                       A.Bwd->result(1),  A.Bwd->result(2)};
+  llvm::DenseSet<const Value *> S;
+  for (unsigned I = 0; I < 8; ++I)
+    if (Bits & (1u << I))
+      S.insert(Vs[I]);
+  return S;
+}
+
+std::vector<KernelSpec>
+emitBoth(const AttnGraph &A,
+         const llvm::DenseSet<const Value *> *Bf16 = nullptr) {
   EmitContext C{"model.hyb"};
+  C.Bf16 = Bf16;
   auto F = emitAttentionForward(*A.Fwd, C);
   auto B = emitAttentionBackward(*A.Bwd, C);
   EXPECT_TRUE(static_cast<bool>(F)) << (F ? "" : toString(F.takeError()));
@@ -159,6 +189,77 @@ TEST(EmitAttention, HeadDimSelectsTensorCoresOrTheFfmaFallback) {
   EXPECT_EQ(Ks[3].Block[0], 128u);
 }
 
+/// CType of the argument named \p Name ("" if absent).
+std::string ctypeOf(const KernelSpec &K, llvm::StringRef Name) {
+  for (const KernelArg &A : K.Args)
+    if (A.Name == Name)
+      return A.CType;
+  return "";
+}
+
+TEST(EmitAttention, Bf16TensorsOnBothPaths) {
+  for (int64_t D : {24, 64}) {
+    AttnGraph A(2, 100, 4, 2, D);
+    auto All = bf16Set(A, 0xff);
+    std::vector<KernelSpec> Ks = emitBoth(A, &All);
+    ASSERT_EQ(Ks.size(), 4u);
+    const std::string Sig = "b2_t100_hq4_hkv2_d" + std::to_string(D);
+    EXPECT_EQ(Ks[0].Name, "hybc_attention_fwd_" + Sig + "_bf16io");
+    EXPECT_EQ(Ks[1].Name, "hybc_attention_bwd_pre_" + Sig + "_bf16io");
+    EXPECT_EQ(Ks[2].Name, "hybc_attention_bwd_dkdv_" + Sig + "_bf16io");
+    EXPECT_EQ(Ks[3].Name, "hybc_attention_bwd_dq_" + Sig + "_bf16io");
+    for (const char *In : {"q", "k", "v"})
+      EXPECT_EQ(ctypeOf(Ks[0], In), "const hybc::bf16 *") << In;
+    EXPECT_EQ(ctypeOf(Ks[0], "o"), "hybc::bf16 *");
+    EXPECT_EQ(ctypeOf(Ks[0], "lse"), "float *") << "lse stays fp32";
+    EXPECT_EQ(ctypeOf(Ks[1], "dout"), "const hybc::bf16 *");
+    EXPECT_EQ(ctypeOf(Ks[1], "o"), "const hybc::bf16 *");
+    EXPECT_EQ(ctypeOf(Ks[1], "attn_dv_rowsum"), "float *");
+    for (const char *In : {"dout", "q", "k", "v"})
+      EXPECT_EQ(ctypeOf(Ks[2], In), "const hybc::bf16 *") << In;
+    EXPECT_EQ(ctypeOf(Ks[2], "lse"), "const float *");
+    EXPECT_EQ(ctypeOf(Ks[2], "dk"), "hybc::bf16 *");
+    EXPECT_EQ(ctypeOf(Ks[2], "dv"), "hybc::bf16 *");
+    EXPECT_EQ(ctypeOf(Ks[3], "dq"), "hybc::bf16 *");
+    EXPECT_NE(Ks[0].Source.find("bf16 in memory: q, k, v, o."),
+              std::string::npos);
+    // The tensor-core path copies bf16 tiles in 16-byte vectors.
+    EXPECT_EQ(Ks[0].Source.find("reinterpret_cast<const uint4 *>") !=
+                  std::string::npos,
+              D % 16 == 0);
+  }
+}
+
+TEST(EmitAttention, Bf16MixesHaveTheirOwnNames) {
+  AttnGraph A(2, 1024, 8, 4, 64);
+  // q, k, v bf16; o and dout fp32; dk bf16, dq and dv fp32.
+  auto Mix = bf16Set(A, BQ | BK | BV | BDk);
+  std::vector<KernelSpec> Ks = emitBoth(A, &Mix), Fp32 = emitBoth(A);
+  ASSERT_EQ(Ks.size(), 4u);
+  ASSERT_EQ(Fp32.size(), 4u);
+  const std::string Sig = "b2_t1024_hq8_hkv4_d64";
+  EXPECT_EQ(Ks[0].Name, "hybc_attention_fwd_" + Sig + "_bf16io_m07");
+  EXPECT_EQ(ctypeOf(Ks[0], "o"), "float *");
+  // The pre-pass reads only dout and o, both fp32 here: the fp32 kernel.
+  EXPECT_EQ(Ks[1].Name, Fp32[1].Name);
+  EXPECT_EQ(Ks[1].Source, Fp32[1].Source);
+  EXPECT_EQ(Ks[2].Name, "hybc_attention_bwd_dkdv_" + Sig + "_bf16io_m47");
+  EXPECT_EQ(ctypeOf(Ks[2], "dout"), "const float *");
+  EXPECT_EQ(ctypeOf(Ks[2], "dv"), "float *");
+  EXPECT_EQ(Ks[3].Name, "hybc_attention_bwd_dq_" + Sig + "_bf16io_m07");
+  // Distinct code never shares a name across the variants.
+  std::map<std::string, std::string> Seen;
+  for (unsigned Bits : {0u, 0xffu, unsigned(BQ | BK | BV | BDk),
+                        unsigned(BO | BDo), unsigned(BQ | BDq | BDv)}) {
+    auto S = bf16Set(A, Bits);
+    for (const KernelSpec &K : emitBoth(A, &S)) {
+      auto It = Seen.emplace(K.Name, K.Source).first;
+      EXPECT_EQ(It->second, K.Source) << K.Name;
+    }
+  }
+  EXPECT_EQ(Seen.size(), 17u);
+}
+
 TEST(EmitAttention, UnsupportedShapesAreErrors) {
   AttnGraph Odd(1, 16, 4, 2, 12);
   auto E = emitAttentionForward(*Odd.Fwd, EmitContext{"m.hyb"});
@@ -191,6 +292,11 @@ TEST(EmitAttention, KernelsCompileWithNvcc) {
     std::vector<KernelSpec> Ks = emitBoth(A);
     ASSERT_EQ(Ks.size(), 4u);
     EXPECT_EQ(test::nvccCompileAll(Ks), "");
+    // All tensors bf16, and a mix.
+    for (unsigned Bits : {0xffu, unsigned(BQ | BK | BV | BDk | BDv)}) {
+      auto S = bf16Set(A, Bits);
+      EXPECT_EQ(test::nvccCompileAll(emitBoth(A, &S)), "");
+    }
   }
 }
 

@@ -8,16 +8,25 @@
 /// run twice and must be bit-identical (no atomics). Head dims that are a
 /// multiple of 16 run the bf16 tensor-core kernels (inputs rounded to bf16,
 /// fp32 accumulation: relative L2 within 1e-2, lse 1e-3); the others the
-/// FP32 FFMA fallback (1e-5 / 1e-4). Skipped without a GPU (GpuTest).
+/// FP32 FFMA fallback (1e-5 / 1e-4). Every shape also runs with all eight
+/// tensors (q, k, v, o, dout, dq, dk, dv) stored in bf16, and two shapes
+/// with a mix; the oracle then sees the bf16-rounded inputs and bf16
+/// outputs must be within 1.5e-2. Skipped without a GPU (GpuTest).
 ///
 //===----------------------------------------------------------------------===//
 #include "codegen/Emitters.h"
 #include "runtime/cpu/Attention.h"
 #include "tests/gpu/KernelParityUtil.h"
 
+#include "llvm/ADT/DenseSet.h"
+
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
+#include <ostream>
 #include <random>
+#include <tuple>
 
 using namespace hybc;
 using namespace hybc::ir;
@@ -29,8 +38,26 @@ struct Shape {
   int64_t B, T, Hq, Hkv, D;
 };
 
-class AttentionParity : public GpuTest,
-                        public ::testing::WithParamInterface<Shape> {};
+void PrintTo(const Shape &S, std::ostream *OS) {
+  *OS << "b" << S.B << "_t" << S.T << "_hq" << S.Hq << "_hkv" << S.Hkv << "_d"
+      << S.D;
+}
+
+/// The tensors stored in bf16 (bit per tensor, lse always fp32).
+enum Bf16Bit : unsigned {
+  BQ = 1,
+  BK = 2,
+  BV = 4,
+  BO = 8,
+  BDo = 16,
+  BDq = 32,
+  BDk = 64,
+  BDv = 128
+};
+
+class AttentionParity
+    : public GpuTest,
+      public ::testing::WithParamInterface<std::tuple<Shape, unsigned>> {};
 
 std::vector<float> randn(size_t N, unsigned Seed) {
   std::mt19937 Rng(Seed);
@@ -45,8 +72,96 @@ std::vector<double> toDouble(const std::vector<float> &V) {
   return std::vector<double>(V.begin(), V.end());
 }
 
+/// bf16 bits of \p F, rounded to nearest even (finite inputs).
+uint16_t bf16Bits(float F) {
+  uint32_t U;
+  std::memcpy(&U, &F, 4);
+  U += 0x7fffu + ((U >> 16) & 1u);
+  return uint16_t(U >> 16);
+}
+
+float widen(uint16_t H) {
+  uint32_t U = uint32_t(H) << 16;
+  float F;
+  std::memcpy(&F, &U, 4);
+  return F;
+}
+
+/// A host tensor as the kernels see it: fp32, or bf16 (then X is rounded
+/// to bf16 in place and Dev holds the 16-bit values packed two per float,
+/// which SpecRunner uploads and downloads as raw bytes).
+struct HostTensor {
+  std::vector<float> X, Dev;
+  bool Bf16 = false;
+  HostTensor(std::vector<float> Vals, bool Bf16)
+      : X(std::move(Vals)), Bf16(Bf16) {
+    Dev = X;
+    if (!Bf16)
+      return;
+    std::vector<uint16_t> H(X.size());
+    for (size_t I = 0; I < X.size(); ++I)
+      X[I] = widen(H[I] = bf16Bits(X[I]));
+    std::memcpy(Dev.data(), H.data(), 2 * H.size());
+  }
+  explicit HostTensor(bool Bf16) : Bf16(Bf16) {}
+  /// The downloaded values, widened to fp32.
+  std::vector<float> values(size_t N) const {
+    if (!Bf16)
+      return Dev;
+    std::vector<uint16_t> H(N);
+    std::memcpy(H.data(), Dev.data(), 2 * N);
+    std::vector<float> V(N);
+    for (size_t I = 0; I < N; ++I)
+      V[I] = widen(H[I]);
+    return V;
+  }
+};
+
+/// The emitter context storing the tensors of \p Bits in bf16.
+llvm::DenseSet<const Value *> bf16Set(const Op &F, const Op &Bw,
+                                      unsigned Bits) {
+  const Value *Vs[] = {F.operand(0),  F.operand(1), F.operand(2), F.result(0),
+                       Bw.operand(0), Bw.result(0), Bw.result(1), Bw.result(2)};
+  llvm::DenseSet<const Value *> S;
+  for (unsigned I = 0; I < 8; ++I)
+    if (Bits & (1u << I))
+      S.insert(Vs[I]);
+  return S;
+}
+
+/// The fp64 CPU oracle's o, lse, dq, dk, dv.
+struct Reference {
+  std::vector<double> O, Lse, Dq, Dk, Dv;
+};
+
+Reference oracle(const Shape &S, const std::vector<float> &Q,
+                 const std::vector<float> &K, const std::vector<float> &V,
+                 const std::vector<float> &DO) {
+  cpu::AttentionDims Dm{S.B, S.T, S.Hq, S.Hkv, S.D};
+  const double Scale = 1.0 / std::sqrt(double(S.D));
+  std::vector<double> Qd = toDouble(Q), Kd = toDouble(K), Vd = toDouble(V);
+  std::vector<double> DOd = toDouble(DO);
+  Reference R{std::vector<double>(Qd.size()),
+              std::vector<double>(S.B * S.Hq * S.T),
+              std::vector<double>(Qd.size()), std::vector<double>(Kd.size()),
+              std::vector<double>(Vd.size())};
+  cpu::attentionForward<double>(Dm, Scale, Qd.data(), Kd.data(), Vd.data(),
+                                R.O.data(), R.Lse.data());
+  cpu::attentionBackward<double>(Dm, Scale, Qd.data(), Kd.data(), Vd.data(),
+                                 R.O.data(), R.Lse.data(), DOd.data(),
+                                 R.Dq.data(), R.Dk.data(), R.Dv.data());
+  return R;
+}
+
+/// Relative-L2 bound of one output: bf16 storage 1.5e-2, the tensor-core
+/// path 1e-2, the FFMA fallback \p Ffma.
+double tolFor(bool Bf16Out, bool Mma, double Ffma) {
+  return Bf16Out ? 1.5e-2 : Mma ? 1e-2 : Ffma;
+}
+
 TEST_P(AttentionParity, MatchesTheCpuOracle) {
-  const Shape S = GetParam();
+  const Shape S = std::get<0>(GetParam());
+  const unsigned Bits = std::get<1>(GetParam());
   Graph G;
   G.input("ids", TensorType(DType::I32, {S.B, S.T}));
   TensorType QT(DType::F32, {S.B, S.T, S.Hq, S.D});
@@ -57,49 +172,53 @@ TEST_P(AttentionParity, MatchesTheCpuOracle) {
   Value *DO = G.input("do", QT);
   Op *Bw = G.create(OpKind::AttentionBwd,
                     {DO, Q, K, V, F->result(0), F->result(1)}, {QT, KT, KT});
-  auto Fk = emitAttentionForward(*F, EmitContext{"parity.hyb"});
-  auto Bk = emitAttentionBackward(*Bw, EmitContext{"parity.hyb"});
+  llvm::DenseSet<const Value *> Set = bf16Set(*F, *Bw, Bits);
+  EmitContext C{"parity.hyb"};
+  C.Bf16 = &Set;
+  auto Fk = emitAttentionForward(*F, C);
+  auto Bk = emitAttentionBackward(*Bw, C);
   HYBC_ASSERT_EXPECTED(Fk);
   HYBC_ASSERT_EXPECTED(Bk);
 
-  std::vector<float> Qh = randn(QT.numel(), 1), Kh = randn(KT.numel(), 2);
-  std::vector<float> Vh = randn(KT.numel(), 3), DOh = randn(QT.numel(), 4);
-  std::vector<float> Oh, Lh, DQh, DKh, DVh;
+  HostTensor Qh(randn(QT.numel(), 1), Bits & BQ);
+  HostTensor Kh(randn(KT.numel(), 2), Bits & BK);
+  HostTensor Vh(randn(KT.numel(), 3), Bits & BV);
+  HostTensor DOh(randn(QT.numel(), 4), Bits & BDo);
+  HostTensor Oh(Bits & BO), Lh(false), DQh(Bits & BDq), DKh(Bits & BDk),
+      DVh(Bits & BDv);
   SpecRunner R(*Driver);
-  R.bind(Q->id(), Qh), R.bind(K->id(), Kh), R.bind(V->id(), Vh);
-  R.bind(DO->id(), DOh), R.bind(F->result(0)->id(), Oh);
-  R.bind(F->result(1)->id(), Lh), R.bind(Bw->result(0)->id(), DQh);
-  R.bind(Bw->result(1)->id(), DKh), R.bind(Bw->result(2)->id(), DVh);
+  R.bind(Q->id(), Qh.Dev), R.bind(K->id(), Kh.Dev), R.bind(V->id(), Vh.Dev);
+  R.bind(DO->id(), DOh.Dev), R.bind(F->result(0)->id(), Oh.Dev);
+  R.bind(F->result(1)->id(), Lh.Dev), R.bind(Bw->result(0)->id(), DQh.Dev);
+  R.bind(Bw->result(1)->id(), DKh.Dev), R.bind(Bw->result(2)->id(), DVh.Dev);
   HYBC_ASSERT_OK(R.run(*Fk));
   HYBC_ASSERT_OK(R.run(*Bk));
-  std::vector<float> DQ1 = DQh, DK1 = DKh, DV1 = DVh;
+  const size_t QN = QT.numel(), KN = KT.numel();
+  std::vector<float> DQ1 = DQh.values(QN), DK1 = DKh.values(KN),
+                     DV1 = DVh.values(KN);
   HYBC_ASSERT_OK(R.run(*Bk));
-  EXPECT_EQ(DQ1, DQh) << "dq is deterministic";
-  EXPECT_EQ(DK1, DKh) << "dk is deterministic";
-  EXPECT_EQ(DV1, DVh) << "dv is deterministic";
+  EXPECT_EQ(DQ1, DQh.values(QN)) << "dq is deterministic";
+  EXPECT_EQ(DK1, DKh.values(KN)) << "dk is deterministic";
+  EXPECT_EQ(DV1, DVh.values(KN)) << "dv is deterministic";
 
-  cpu::AttentionDims Dm{S.B, S.T, S.Hq, S.Hkv, S.D};
-  const double Scale = 1.0 / std::sqrt(double(S.D));
-  std::vector<double> Qd = toDouble(Qh), Kd = toDouble(Kh), Vd = toDouble(Vh);
-  std::vector<double> DOd = toDouble(DOh), Od(Qd.size()), Ld(Lh.size());
-  std::vector<double> DQd(Qd.size()), DKd(Kd.size()), DVd(Vd.size());
-  cpu::attentionForward<double>(Dm, Scale, Qd.data(), Kd.data(), Vd.data(),
-                                Od.data(), Ld.data());
-  cpu::attentionBackward<double>(Dm, Scale, Qd.data(), Kd.data(), Vd.data(),
-                                 Od.data(), Ld.data(), DOd.data(), DQd.data(),
-                                 DKd.data(), DVd.data());
-  const bool Bf16 = S.D % 16 == 0; // tensor-core path
-  const double FwdTol = Bf16 ? 1e-2 : 1e-5, LseTol = Bf16 ? 1e-3 : 1e-5;
-  const double BwdTol = Bf16 ? 1e-2 : 1e-4;
-  std::printf("attention d=%lld: relL2 o %.2e lse %.2e dq %.2e dk %.2e dv "
-              "%.2e\n",
-              (long long)S.D, relL2(Oh, Od), relL2(Lh, Ld), relL2(DQh, DQd),
-              relL2(DKh, DKd), relL2(DVh, DVd));
-  EXPECT_LT(relL2(Oh, Od), FwdTol);
-  EXPECT_LT(relL2(Lh, Ld), LseTol);
-  EXPECT_LT(relL2(DQh, DQd), BwdTol);
-  EXPECT_LT(relL2(DKh, DKd), BwdTol);
-  EXPECT_LT(relL2(DVh, DVd), BwdTol);
+  // The oracle on the inputs as the kernels saw them (bf16-rounded).
+  const Reference Ref = oracle(S, Qh.X, Kh.X, Vh.X, DOh.X);
+  const std::vector<double> &Od = Ref.O, &Ld = Ref.Lse, &DQd = Ref.Dq;
+  const std::vector<double> &DKd = Ref.Dk, &DVd = Ref.Dv;
+  const bool Mma = S.D % 16 == 0; // tensor-core path
+  // A bf16 o feeds Dv = rowsum(dO ∘ O) of the backward in rounded form.
+  const double FfmaBwd = Bits & BO ? 1e-2 : 1e-4;
+  std::vector<float> O = Oh.values(QN), Dq = DQh.values(QN),
+                     Dk = DKh.values(KN), Dv = DVh.values(KN);
+  std::printf("attention d=%lld bf16 mask %02x: relL2 o %.2e lse %.2e dq "
+              "%.2e dk %.2e dv %.2e\n",
+              (long long)S.D, Bits, relL2(O, Od), relL2(Lh.Dev, Ld),
+              relL2(Dq, DQd), relL2(Dk, DKd), relL2(Dv, DVd));
+  EXPECT_LT(relL2(O, Od), tolFor(Bits & BO, Mma, 1e-5));
+  EXPECT_LT(relL2(Lh.Dev, Ld), Mma ? 1e-3 : 1e-5);
+  EXPECT_LT(relL2(Dq, DQd), tolFor(Bits & BDq, Mma, FfmaBwd));
+  EXPECT_LT(relL2(Dk, DKd), tolFor(Bits & BDk, Mma, FfmaBwd));
+  EXPECT_LT(relL2(Dv, DVd), tolFor(Bits & BDv, Mma, FfmaBwd));
 }
 
 /// The training shape of the baseline GPT (B=64, T=1024, Hq=8, Hkv=4,
@@ -138,10 +257,20 @@ TEST_F(GpuTest, DISABLED_AttentionTrainingShape) {
       ASSERT_TRUE(std::isfinite(X));
 }
 
+/// Every shape with all tensors fp32 and with all eight bf16.
 INSTANTIATE_TEST_SUITE_P(
     Shapes, AttentionParity,
-    ::testing::Values(Shape{1, 77, 4, 2, 16}, Shape{1, 77, 4, 2, 24},
-                      Shape{1, 200, 4, 2, 64}, Shape{2, 1024, 8, 4, 64},
-                      Shape{1, 50, 3, 1, 128}, Shape{2, 130, 8, 2, 128}));
+    ::testing::Combine(
+        ::testing::Values(Shape{1, 77, 4, 2, 16}, Shape{1, 77, 4, 2, 24},
+                          Shape{1, 200, 4, 2, 64}, Shape{2, 1024, 8, 4, 64},
+                          Shape{1, 50, 3, 1, 128}, Shape{2, 130, 8, 2, 128}),
+        ::testing::Values(0u, 0xffu)));
+
+/// Mixes on both paths: q, k, v and dk bf16; o, dout, dq, dv fp32.
+INSTANTIATE_TEST_SUITE_P(
+    Mixed, AttentionParity,
+    ::testing::Combine(::testing::Values(Shape{1, 200, 4, 2, 64},
+                                         Shape{1, 77, 4, 2, 24}),
+                       ::testing::Values(unsigned(BQ | BK | BV | BDk))));
 
 } // namespace
