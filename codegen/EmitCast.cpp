@@ -60,3 +60,50 @@ KernelSpec hybc::emitCastToBf16(const ir::Value &X, unsigned CopyId,
                      .str());
   return K;
 }
+
+KernelSpec hybc::emitCastTransposeToBf16(const ir::Value &X, unsigned CopyId,
+                                         const ir::Op &User,
+                                         const EmitContext &C) {
+  const int64_t R = X.type().outer(), Cols = X.type().inner();
+  KernelSpec K;
+  K.Family = "cast";
+  K.Block[0] = 32;
+  K.Block[1] = 8;
+  K.Grid[0] = static_cast<unsigned>((Cols + 31) / 32);
+  K.Grid[1] = static_cast<unsigned>((R + 31) / 32);
+  K.Args.push_back(valueArg("x", X, false));
+  KernelArg Y = valueArg("y", X, true);
+  Y.CType = "hybc::bf16 *";
+  Y.ValueId = CopyId;
+  K.Args.push_back(Y);
+  std::string S;
+  llvm::raw_string_ostream OS(S);
+  OS << constIntDecl("kRows", R) << "\n"
+     << constIntDecl("kCols", Cols) << "\n"
+     << constIntDecl("kThreads", 256) << "\n\n"
+     << kernelSignature(K.Args, "kThreads") << "\n"
+     << "  __shared__ float tile[32][33];\n"
+     << "  const hybc::i64 c0 = static_cast<hybc::i64>(blockIdx.x) * 32;\n"
+     << "  const hybc::i64 r0 = static_cast<hybc::i64>(blockIdx.y) * 32;\n"
+     << "  for (int i = threadIdx.y; i < 32; i += 8) {\n"
+     << "    const hybc::i64 r = r0 + i, c = c0 + threadIdx.x;\n"
+     << "    tile[i][threadIdx.x] = r < kRows && c < kCols ? x[r * kCols + c] "
+        ": 0.0f;\n"
+     << "  }\n"
+     << "  __syncthreads();\n"
+     << "  // y[c][r] = x[r][c]: consecutive threads write consecutive r.\n"
+     << "  for (int i = threadIdx.y; i < 32; i += 8) {\n"
+     << "    const hybc::i64 c = c0 + i, r = r0 + threadIdx.x;\n"
+     << "    if (r < kRows && c < kCols)\n"
+     << "      y[c * kRows + r] = hybc::toBf16(tile[threadIdx.x][i]);\n"
+     << "  }\n}\n";
+  const ir::Op *Ops[] = {&User};
+  assembleKernel(
+      K, llvm::formatv("hybc_cast_bf16_t_r{0}_c{1}", R, Cols).str(), OS.str(),
+      Ops, C,
+      llvm::formatv("transposed bf16 copy of %{0} ([{1},{2}] -> [{2},{1}]) "
+                    "for the bf16 GEMM of this op",
+                    X.id(), R, Cols)
+          .str());
+  return K;
+}

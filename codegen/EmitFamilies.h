@@ -46,6 +46,10 @@ emitEmbeddingBackward(const ir::Op &O, const EmitContext &C);
 /// \p User reads (EmitCast.cpp).
 KernelSpec emitCastToBf16(const ir::Value &X, unsigned CopyId,
                           const ir::Op &User, const EmitContext &C);
+/// The transposed bf16 copy ([C,R] from X's [R,C]) that the GEMM of \p User
+/// reads instead of X with a transpose (EmitCast.cpp).
+KernelSpec emitCastTransposeToBf16(const ir::Value &X, unsigned CopyId,
+                                   const ir::Op &User, const EmitContext &C);
 
 } // namespace hybc
 

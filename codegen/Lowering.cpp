@@ -48,7 +48,8 @@ private:
   void accumulationAliases();
   /// The id of the bf16 copy of fp32 value V (emitted before \p User's
   /// GEMM on first use).
-  llvm::Expected<unsigned> bf16Copy(const ir::Value &V, const Op &User);
+  llvm::Expected<unsigned> bf16Copy(const ir::Value &V, const Op &User,
+                                    bool Transposed = false);
   std::string noteOf(llvm::ArrayRef<const Op *> Ops,
                      llvm::StringRef Extra = "") const;
   llvm::Error addBuffers();
@@ -62,6 +63,7 @@ private:
   std::map<std::string, int64_t> Scratch;
   llvm::DenseSet<unsigned> AliasDst;
   llvm::DenseMap<unsigned, unsigned> CopyOf; ///< Value id -> bf16 copy id.
+  llvm::DenseMap<unsigned, unsigned> CopyTOf; ///< ... -> transposed copy.
   std::vector<PlanBuffer> CopyBuffers;
 };
 
@@ -124,9 +126,11 @@ llvm::Error Lowerer::addKernels(std::vector<KernelSpec> Ks, bool External,
   return llvm::Error::success();
 }
 
-llvm::Expected<unsigned> Lowerer::bf16Copy(const Value &V, const Op &User) {
-  auto It = CopyOf.find(V.id());
-  if (It != CopyOf.end())
+llvm::Expected<unsigned> Lowerer::bf16Copy(const Value &V, const Op &User,
+                                           bool Transposed) {
+  auto &Map = Transposed ? CopyTOf : CopyOf;
+  auto It = Map.find(V.id());
+  if (It != Map.end())
     return It->second;
   unsigned Id = G.numValues() + static_cast<unsigned>(CopyBuffers.size());
   PlanBuffer B;
@@ -134,11 +138,14 @@ llvm::Expected<unsigned> Lowerer::bf16Copy(const Value &V, const Op &User) {
   B.Elements = V.type().numel();
   B.DType = "bf16";
   CopyBuffers.push_back(B);
-  CopyOf[V.id()] = Id;
+  Map[V.id()] = Id;
   std::vector<KernelSpec> Ks;
-  Ks.push_back(emitCastToBf16(V, Id, User, C));
-  if (llvm::Error E = addKernels(std::move(Ks), false,
-                                 llvm::formatv("bf16 copy of %{0}", V.id())))
+  Ks.push_back(Transposed ? emitCastTransposeToBf16(V, Id, User, C)
+                          : emitCastToBf16(V, Id, User, C));
+  if (llvm::Error E = addKernels(
+          std::move(Ks), false,
+          llvm::formatv("bf16 copy of %{0}{1}", V.id(),
+                        Transposed ? " (transposed)" : "")))
     return E;
   return Id;
 }
@@ -169,10 +176,17 @@ llvm::Error Lowerer::addGemm(const Op &MM, const Value *Dst, bool Accumulate,
       const Value *V = MM.operand(I);
       if (F.Bf16.count(V))
         continue;
-      auto Copy = bf16Copy(*V, MM);
+      // X W^T on a weight reads a transposed copy: cuBLASLt's bf16 kernels
+      // for the transposed weight ran up to 16x slower on an H200
+      // (docs/perf.md), and the copy costs one small kernel per weight.
+      bool T = I == 1 && S.G.TransB &&
+               V->def()->kind() == OpKind::ParamRef && B.rank() == 2;
+      auto Copy = bf16Copy(*V, MM, T);
       if (!Copy)
         return Copy.takeError();
       (I == 0 ? S.G.A : S.G.B) = *Copy;
+      if (T)
+        S.G.TransB = false;
     }
   }
   S.Note = Note;
