@@ -9,6 +9,7 @@
 #include "codegen/StoragePrecision.h"
 
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SmallVector.h"
 
 using namespace hybc;
@@ -52,6 +53,7 @@ struct Decider {
   void exclusions();
   void producers();
   void consumers();
+  void propagateDerived();
 };
 
 void Decider::exclusions() {
@@ -98,6 +100,32 @@ void Decider::consumers() {
 
 } // namespace
 
+/// Rule 3: row-kernel values computed only from bf16-stored values (and
+/// parameters) are stored in bf16 too when their consumers allow it: the
+/// q/k chains after the projections (norm, rope, gain) carry no more than
+/// bf16 precision anyway. Walks the ops in order so derivation propagates
+/// through fused (unmaterialised) intermediates.
+void Decider::propagateDerived() {
+  llvm::DenseSet<const Value *> Derived;
+  for (const auto &Op : G.ops()) {
+    if (!F.GroupOf.count(Op.get()))
+      continue;
+    bool FromBf16 = true;
+    for (const Value *U : Op->operands())
+      FromBf16 &= U->def()->kind() == OpKind::ParamRef || F.Bf16.count(U) ||
+                  Derived.count(U);
+    if (!FromBf16)
+      continue;
+    for (const Value *V : Op->results()) {
+      Derived.insert(V);
+      const GroupInfo &Info = Groups[root(V)];
+      if (!Info.Excluded && Info.AnyConsumer && Info.AllGemmOrRow)
+        for (const Value *M : Info.Members)
+          F.Bf16.insert(M);
+    }
+  }
+}
+
 void hybc::decideBf16Storage(const Graph &G, FusionPlan &F, bool Attention) {
   Decider D(G, F, Attention);
   D.producers();
@@ -116,4 +144,5 @@ void hybc::decideBf16Storage(const Graph &G, FusionPlan &F, bool Attention) {
     for (const Value *V : Info.Members)
       F.Bf16.insert(V);
   }
+  D.propagateDerived();
 }

@@ -6,8 +6,10 @@
 /// PyTorch autocast does): a value is stored in bf16 when
 ///   * it is produced by a GEMM or a fused row kernel and every consumer is
 ///     a GEMM operand or a row kernel, and
-///   * it is a GEMM result, or every consumer is a GEMM operand (so the
-///     fp32 residual stream and the values only row kernels read stay fp32);
+///   * it is a GEMM result, or every consumer is a GEMM operand, or its
+///     row op reads only bf16-stored values and parameters (the q/k chains
+///     after the projections); so the fp32 residual stream and what is
+///     computed from it stay fp32;
 /// never parameters, inputs, parameter gradients, the loss, accumulation
 /// targets, or values an attention / Mamba-3 / loss / embedding kernel
 /// reads or writes. A reshape shares its source's storage.
