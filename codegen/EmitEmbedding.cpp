@@ -5,11 +5,14 @@
 /// embedding and bigram_hash gathers and smear_gate (+ backward) as row
 /// statements, and the embedding_bwd / bigram_hash_bwd scatter kernels.
 ///
-/// The scatter is sort-free and deterministic: block b owns table rows
-/// [b*R, (b+1)*R) in shared memory; it scans the token ids in tiles, compacts
-/// the tokens that hit its rows in token order (ballot + popc), and each
-/// thread adds its columns of those dy rows in that order. No atomics; the
-/// sum order is the token order, independent of the launch. Example:
+/// The scatter is sort-free and deterministic: block (b, c) owns table rows
+/// [b*R, (b+1)*R) in shared memory and token chunk c (grid.y, up to 16
+/// chunks of >= 4096 tokens, so a frequent token's hits are spread over many
+/// blocks); it scans the chunk's ids in tiles, compacts the tokens that hit
+/// its rows in token order (ballot + popc), each thread adds its columns of
+/// those dy rows in that order, and the block writes chunk c's partial
+/// table; a second kernel sums the partials in chunk order. No atomics; the
+/// sum order is fixed, independent of the launch. Example:
 /// `%195 = embedding_bwd(%194, %0)` at V=1024, D=128, 4096 tokens gives
 /// `hybc_embedding_bwd_n4096_v1024_d128_<hash>` with 256 blocks of 4 rows.
 ///
@@ -164,10 +167,14 @@ void writeScatterBody(llvm::raw_ostream &OS, bool Bigram) {
         "kThreads)\n"
      << "    acc[i] = 0.0f;\n"
      << "  __syncthreads();\n";
-  OS << "  for (int base = 0; base < kTokens; base += kThreads) {\n"
+  OS << "  const int tLim = (static_cast<int>(blockIdx.y) + 1) * "
+        "kChunkTokens;\n"
+     << "  const int tEnd = tLim < kTokens ? tLim : kTokens;\n"
+     << "  for (int base = blockIdx.y * kChunkTokens; base < tEnd; base += "
+        "kThreads) {\n"
      << "    const int t = base + threadIdx.x;\n"
      << "    int r = -1;\n"
-     << "    if (t < kTokens) {\n";
+     << "    if (t < tEnd) {\n";
   if (Bigram)
     OS << "      const hybc::i64 prev = t % kTime == 0 ? 0 : "
           "static_cast<hybc::i64>(ids[t - 1]);\n"
@@ -220,6 +227,43 @@ void writeScatterBody(llvm::raw_ostream &OS, bool Bigram) {
      << "  }\n";
 }
 
+/// Token chunks of the scatter (grid.y): enough blocks that a frequent
+/// token's hits are spread over many of them; at most 16 partial tables.
+int64_t scatterChunks(int64_t Tokens) {
+  return std::max<int64_t>(1, std::min<int64_t>(16, Tokens / 4096));
+}
+
+/// dtable = the chunk partials summed in chunk order (deterministic).
+KernelSpec emitChunkSum(const Op &O, const EmitContext &C,
+                        const std::string &Base, int64_t Chunks, int64_t N) {
+  KernelSpec K;
+  K.Family = "embedding";
+  K.Block[0] = 256;
+  K.Grid[0] = static_cast<unsigned>(std::min<int64_t>((N + 255) / 256, 4096));
+  K.Args.push_back(scratchBuffer("embed_partials", Chunks * N, false));
+  K.Args.push_back(valueArg("dtable", *O.result(), true));
+  std::string S;
+  llvm::raw_string_ostream OS(S);
+  OS << constIntDecl("kN", N) << "\n"
+     << constIntDecl("kChunks", Chunks) << "\n"
+     << constIntDecl("kThreads", 256) << "\n\n"
+     << kernelSignature(K.Args, "kThreads") << "\n"
+     << "  for (hybc::i64 i = hybc::globalThread(); i < kN; i += "
+        "hybc::gridThreads()) {\n"
+     << "    float s = 0.0f;\n"
+     << "    for (int c = 0; c < kChunks; ++c)\n"
+     << "      s += embed_partials[c * kN + i];\n"
+     << "    dtable[i] = s;\n"
+     << "  }\n}\n";
+  const Op *Ops[] = {&O};
+  assembleKernel(K, Base + "_sum", OS.str(), Ops, C,
+                 llvm::formatv("sums the {0} token-chunk partial tables in "
+                               "chunk order",
+                               Chunks)
+                     .str());
+  return K;
+}
+
 } // namespace
 
 llvm::Expected<std::vector<KernelSpec>>
@@ -243,9 +287,11 @@ hybc::emitEmbeddingBackward(const Op &O, const EmitContext &C) {
   K.Family = "embedding";
   K.Block[0] = 256;
   K.Grid[0] = static_cast<unsigned>((Rows + R - 1) / R);
+  const int64_t Chunks = scatterChunks(Tokens);
+  K.Grid[1] = static_cast<unsigned>(Chunks);
   K.Args.push_back(valueArg("dy", *O.operand(0), false));
   K.Args.push_back(valueArg("ids", *O.operand(1), false));
-  K.Args.push_back(valueArg("dtable", *O.result(), true));
+  K.Args.push_back(scratchBuffer("embed_partials", Chunks * Rows * Dim, true));
   std::string S;
   llvm::raw_string_ostream OS(S);
   OS << constIntDecl("kTokens", Tokens) << "\n"
@@ -253,7 +299,8 @@ hybc::emitEmbeddingBackward(const Op &O, const EmitContext &C) {
      << constIntDecl("kDim", Dim) << "\n"
      << constIntDecl("kRowsPerBlock", R) << "\n"
      << constIntDecl("kThreads", 256) << "\n"
-     << constIntDecl("kUnroll", 8) << "\n";
+     << constIntDecl("kUnroll", 8) << "\n"
+     << constIntDecl("kChunkTokens", (Tokens + Chunks - 1) / Chunks) << "\n";
   if (Bigram)
     OS << constIntDecl("kTime", DY.Shape[1]) << "\n"
        << "static constexpr long long kMultiplier = " << kBigramMultiplier
@@ -264,7 +311,8 @@ hybc::emitEmbeddingBackward(const Op &O, const EmitContext &C) {
         "kThreads) {\n"
      << "    const hybc::i64 v = v0 + i / kDim;\n"
      << "    if (v < kTableRows)\n"
-     << "      dtable[v * kDim + i % kDim] = acc[i];\n"
+     << "      embed_partials[(static_cast<hybc::i64>(blockIdx.y) * kTableRows "
+        "+ v) * kDim + i % kDim] = acc[i];\n"
      << "  }\n}\n";
   std::string Base =
       llvm::formatv("hybc_{0}_bwd_n{1}_v{2}_d{3}",
@@ -273,11 +321,14 @@ hybc::emitEmbeddingBackward(const Op &O, const EmitContext &C) {
   const Op *Ops[] = {&O};
   assembleKernel(K, Base, OS.str(), Ops, C,
                  llvm::formatv("sort-free scatter: each block owns {0} table "
-                               "rows and adds its tokens' dy rows in token "
-                               "order (deterministic, no atomics)",
-                               R)
+                               "rows and one of {1} token chunks and adds its "
+                               "tokens' dy rows in token order into that "
+                               "chunk's partial table (deterministic, no "
+                               "atomics)",
+                               R, Chunks)
                      .str());
   std::vector<KernelSpec> Out;
   Out.push_back(std::move(K));
+  Out.push_back(emitChunkSum(O, C, Base, Chunks, Rows * Dim));
   return Out;
 }

@@ -183,8 +183,10 @@ void cuemu::launch(void *Fn, void *const *Args, unsigned N, CuemuDim3 Grid,
     S.Arrived = 0;
     for (unsigned T = 0; T < Block.x; ++T) {
       Fiber &F = S.Fibers[T];
-      F.Vars.ThreadIdx.x = T;
-      F.Vars.BlockIdx.x = Bx;
+      // Indices are 0 in unused dimensions (CuemuDim3 defaults to 1, the
+      // right default for sizes only).
+      F.Vars.ThreadIdx = CuemuDim3{T, 0, 0};
+      F.Vars.BlockIdx = CuemuDim3{Bx, 0, 0};
       F.Vars.BlockDim = Block;
       F.Vars.GridDim = Grid;
       getcontext(&F.Ctx);
