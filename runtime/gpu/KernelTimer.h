@@ -45,6 +45,9 @@ public:
   /// Reads every pending interval (their events must have completed) and
   /// adds it to the per-label totals.
   llvm::Error collect();
+  /// Forgets the totals so far (call after a warm-up step: first calls
+  /// include lazy module loading and GEMM autotuning).
+  void reset() { Totals.clear(); }
   /// Prints the \p Top labels by total time, with calls and share.
   void print(llvm::raw_ostream &OS, unsigned Top) const;
   /// Total milliseconds over all labels.

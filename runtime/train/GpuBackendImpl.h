@@ -119,6 +119,7 @@ private:
   std::map<std::pair<StepShape, bool>, std::unique_ptr<Prepared>> Shapes;
   std::map<std::string, std::unique_ptr<Helper>> Helpers;
   std::unique_ptr<gpu::KernelTimer> Timer; ///< HYBC_DEBUG>=2.
+  int64_t TimedSteps = 0;                  ///< Resident steps timed.
 
   GpuParamLayout Layout;
   gpu::CuDevicePtr Params = 0, Grads = 0; ///< Layout-shaped arrays.

@@ -51,6 +51,9 @@ void GpuBackend::report() {
     if (llvm::Error E = Timer->collect())
       llvm::errs() << "hybc: kernel timer: " << llvm::toString(std::move(E))
                    << "\n";
+    llvm::errs() << llvm::formatv("hybc: {0} training step(s) after the first "
+                                  "(warm-up excluded)\n",
+                                  TimedSteps > 0 ? TimedSteps - 1 : 0);
     Timer->print(llvm::errs(), 60);
   }
   if (GO.Debug.enabled(1, __FILE__))
@@ -228,6 +231,8 @@ GpuBackend::trainStepResident(const StepShape &S, const ResidentStepArgs &A,
       return E;
     if (llvm::Error E = Timer->collect())
       return E;
+    if (++TimedSteps == 1) // the table shows the steady state
+      Timer->reset();
   }
   return R;
 }
