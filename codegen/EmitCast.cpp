@@ -18,20 +18,26 @@
 
 using namespace hybc;
 
-KernelSpec hybc::emitCastToBf16(const ir::Value &X, unsigned CopyId,
-                                const ir::Op &User, const EmitContext &C) {
-  const int64_t N = X.type().numel();
-  const int64_t Quads = (N + 3) / 4;
+/// Family and args (x: the fp32 value, y: its bf16 copy) of a cast kernel.
+static KernelSpec castSpec(const ir::Value &X, unsigned CopyId) {
   KernelSpec K;
   K.Family = "cast";
-  K.Block[0] = 256;
-  K.Grid[0] = static_cast<unsigned>(
-      std::min<int64_t>((Quads + 255) / 256, 132 * 16));
   K.Args.push_back(valueArg("x", X, false));
   KernelArg Y = valueArg("y", X, true);
   Y.CType = "hybc::bf16 *";
   Y.ValueId = CopyId;
   K.Args.push_back(Y);
+  return K;
+}
+
+KernelSpec hybc::emitCastToBf16(const ir::Value &X, unsigned CopyId,
+                                const ir::Op &User, const EmitContext &C) {
+  const int64_t N = X.type().numel();
+  const int64_t Quads = (N + 3) / 4;
+  KernelSpec K = castSpec(X, CopyId);
+  K.Block[0] = 256;
+  K.Grid[0] = static_cast<unsigned>(
+      std::min<int64_t>((Quads + 255) / 256, 132 * 16));
   std::string S;
   llvm::raw_string_ostream OS(S);
   OS << constIntDecl("kN", N) << "\n"
@@ -65,17 +71,11 @@ KernelSpec hybc::emitCastTransposeToBf16(const ir::Value &X, unsigned CopyId,
                                          const ir::Op &User,
                                          const EmitContext &C) {
   const int64_t R = X.type().outer(), Cols = X.type().inner();
-  KernelSpec K;
-  K.Family = "cast";
+  KernelSpec K = castSpec(X, CopyId);
   K.Block[0] = 32;
   K.Block[1] = 8;
   K.Grid[0] = static_cast<unsigned>((Cols + 31) / 32);
   K.Grid[1] = static_cast<unsigned>((R + 31) / 32);
-  K.Args.push_back(valueArg("x", X, false));
-  KernelArg Y = valueArg("y", X, true);
-  Y.CType = "hybc::bf16 *";
-  Y.ValueId = CopyId;
-  K.Args.push_back(Y);
   std::string S;
   llvm::raw_string_ostream OS(S);
   OS << constIntDecl("kRows", R) << "\n"

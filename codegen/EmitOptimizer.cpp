@@ -34,6 +34,12 @@ __device__ __forceinline__ float rbf16(float X) {
 __device__ __forceinline__ u64 elementIndex() {
   return (u64)blockIdx.x * blockDim.x + threadIdx.x;
 }
+// An fp64 partial sum as a (hi, lo) float pair at P[2 * I].
+__device__ __forceinline__ void storeSplit(float *P, unsigned I, double S) {
+  const float Hi = (float)S;
+  P[2 * I] = Hi;
+  P[2 * I + 1] = (float)(S - (double)Hi);
+}
 } // namespace hybc_opt
 )";
 

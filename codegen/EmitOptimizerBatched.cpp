@@ -75,11 +75,8 @@ for (u64 J = (u64)Part * 256 + threadIdx.x; J < (u64)kN;
   S += V * V;
 }
 S = blockSum(S);
-if (threadIdx.x == 0) {
-  const float Hi = (float)S;
-  optim_fro_partials[2 * blockIdx.x] = Hi;
-  optim_fro_partials[2 * blockIdx.x + 1] = (float)(S - (double)Hi);
-})";
+if (threadIdx.x == 0)
+  storeSplit(optim_fro_partials, blockIdx.x, S);)";
 
 const char kFroDiv[] = R"(
 using namespace hybc_opt;

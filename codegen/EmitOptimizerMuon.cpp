@@ -72,11 +72,8 @@ for (u64 I = elementIndex(); I < (u64)kN; I += (u64)gridDim.x * 256) {
   S += V * V;
 }
 S = blockSum(S);
-if (threadIdx.x == 0) {
-  const float Hi = (float)S;
-  optim_fro_partials[2 * blockIdx.x] = Hi;
-  optim_fro_partials[2 * blockIdx.x + 1] = (float)(S - (double)Hi);
-})";
+if (threadIdx.x == 0)
+  storeSplit(optim_fro_partials, blockIdx.x, S);)";
 
 const char kFroPass2[] = R"(
 using namespace hybc_opt;
