@@ -29,6 +29,9 @@ commands:
       train the model, log PG-format lines, write metrics.jsonl/summary.json;
       --dump-kernels writes every kernel run (+ registers/spills) to DIR,
       --override-kernels loads DIR/<kernel>.cu in place of generated code
+  bench SPEC [--steps N] [--warmup W] [--device auto|cpu|cuda] [--set k=v ...]
+      time N training steps at the spec's batch (defaults 60 and 10): median
+      step time after the warm-up, tokens/s, peak device memory
   data encode|train-tokenizer ...
       build token shards / a SentencePiece BPE model (see `hybc data --help`)
   help | --help      this text
@@ -139,6 +142,8 @@ int hybc::runDriver(llvm::ArrayRef<llvm::StringRef> Args) {
     E = runCompile(Rest, llvm::outs());
   } else if (Cmd == "train") {
     E = runTrain(Rest, llvm::outs());
+  } else if (Cmd == "bench") {
+    E = runBench(Rest, llvm::outs());
   } else if (Cmd == "data") {
     E = runDataCommandDriver(Rest, llvm::outs());
   } else {

@@ -51,6 +51,8 @@ llvm::Error runCompile(llvm::ArrayRef<llvm::StringRef> Args,
                        llvm::raw_ostream &OS);
 llvm::Error runTrain(llvm::ArrayRef<llvm::StringRef> Args,
                      llvm::raw_ostream &OS);
+llvm::Error runBench(llvm::ArrayRef<llvm::StringRef> Args,
+                     llvm::raw_ostream &OS);
 
 } // namespace hybc
 

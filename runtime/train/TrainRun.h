@@ -96,6 +96,7 @@ public:
   double LastTrainLoss = 0;
   bool Stopped = false;
   bool Resident = false; ///< Training state lives on the backend's device.
+  std::vector<double> StepMs; ///< Wall time of each step of this process.
 };
 
 } // namespace hybc

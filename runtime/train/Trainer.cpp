@@ -234,8 +234,10 @@ llvm::Expected<TrainSummary> TrainRun::run() {
       return Loss.takeError();
     LastTrainLoss = *Loss;
     ++Step;
-    TrainMs += std::chrono::duration<double, std::milli>(Clock::now() - Start)
-                   .count();
+    double Ms =
+        std::chrono::duration<double, std::milli>(Clock::now() - Start).count();
+    TrainMs += Ms;
+    StepMs.push_back(Ms);
     Stopped = CapMs > 0 && TrainMs >= CapMs;
     logTrain(*Loss, Stopped || Step == T.Iterations);
     progress(*Loss, false);
@@ -280,6 +282,7 @@ llvm::Expected<TrainSummary> TrainRun::run() {
   S.Steps = Step;
   S.TrainTimeMs = TrainMs;
   S.StepAvgMs = TrainMs / std::max<int64_t>(Step, 1);
+  S.StepMs = StepMs;
   S.ParamsTotal = M.Params.totalNumel();
   S.Device = B->name().str();
   if (llvm::Error E = writeSummary(S))

@@ -20,6 +20,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace hybc {
 
@@ -45,6 +46,7 @@ struct TrainSummary {
   int64_t ParamsTotal = 0;
   std::string Device;
   uint64_t PeakDeviceBytes = 0; ///< Backend-held device memory (GPU only).
+  std::vector<double> StepMs;   ///< Wall ms of every step run (`hybc bench`).
 };
 
 /// Runs training to the end (iterations or wallclock cap) and writes

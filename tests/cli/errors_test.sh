@@ -62,4 +62,11 @@ expect_error missing-spec "no_such.hyb" train no_such.hyb
 
 expect_error bad-resume "checkpoint" train $SPEC --resume "$T/empty_dir" "${SMALL[@]}"
 
+expect_error bench-steps "--warmup" bench $SPEC --steps 2 --warmup 3
+expect_error bench-not-a-number "--steps 'x'" bench $SPEC --steps x
+expect_error dump-kernels-on-cpu "--dump-kernels" train $SPEC --device cpu \
+  --dump-kernels "$T/dump" --out "$T/o7" "${SMALL[@]}"
+expect_error override-not-a-dir "--override-kernels" train $SPEC \
+  --override-kernels "$T/no_such_dir" --out "$T/o8" "${SMALL[@]}"
+
 exit $fail
