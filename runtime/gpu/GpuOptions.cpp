@@ -46,6 +46,8 @@ const EnvVarInfo kVars[] = {
     {"HYBC_ARCH", "sm_XY[a]",
      "NVRTC target (default: from the device, sm_90a without one)"},
     {"HYBC_FAST_MATH", "bool", "1 passes --use_fast_math to NVRTC"},
+    {"HYBC_CUDA_GRAPH", "bool",
+     "0 launches resident micro-steps eagerly instead of replaying a graph"},
     {"HYBC_GEMM_AUTOTUNE", "bool",
      "0 takes cuBLASLt's first heuristic algorithm (reproducible runs)"},
     {"HYBC_DEVICE", "int", "CUDA device ordinal (default 0)"},
@@ -182,6 +184,8 @@ Expected<GpuOptions> parseGpuOptions(EnvLookup Env,
     return E;
   if (Error E = readBool(Env, "HYBC_GEMM_AUTOTUNE", O.GemmAutotune))
     return E;
+  if (Error E = readBool(Env, "HYBC_CUDA_GRAPH", O.CudaGraph))
+    return E;
   if (Error E = readBool(Env, "HYBC_FAST_MATH", O.FastMath))
     return E;
   if (Optional<std::string> V = Env("HYBC_DEBUG"); V && !V->empty()) {
@@ -250,6 +254,7 @@ void printGpuOptions(raw_ostream &OS, const GpuOptions &O) {
      << "HYBC_ARCH=" << O.Arch << "\n"
      << "HYBC_FAST_MATH=" << B(O.FastMath) << "\n"
      << "HYBC_GEMM_AUTOTUNE=" << B(O.GemmAutotune) << "\n"
+     << "HYBC_CUDA_GRAPH=" << B(O.CudaGraph) << "\n"
      << "HYBC_DEVICE=" << O.Device << "\n"
      << "HYBC_CUDA_DRIVER=" << O.CudaDriverPath << "\n"
      << "HYBC_CUDA_HOME=" << O.CudaHome << "\n";

@@ -64,6 +64,9 @@ struct GpuOptions {
   /// HYBC_GEMM_AUTOTUNE: time cuBLASLt's top algorithms on the first call
   /// of each GEMM shape (0: take the heuristic's first, reproducible runs).
   bool GemmAutotune = true;
+  /// HYBC_CUDA_GRAPH: replay each resident micro-step's plan as a CUDA
+  /// graph after its first (eager) run; 0 launches everything eagerly.
+  bool CudaGraph = true;
   int Device = 0;          ///< HYBC_DEVICE: CUDA device ordinal.
   std::string CudaDriverPath = "libcuda.so.1"; ///< HYBC_CUDA_DRIVER.
   std::string CudaHome; ///< HYBC_CUDA_HOME, CUDA_HOME, CUDA_PATH, build's.

@@ -26,6 +26,11 @@ using namespace hybc::ir;
 using namespace hybc::gpu_backend;
 
 llvm::Error GpuBackend::init() {
+  auto S = D.streamCreate(/*NonBlocking=*/false);
+  if (!S)
+    return S.takeError();
+  Stream = *S;
+  UseGraphs = GO.CudaGraph && !Timer;
   uint64_t Bytes = Layout.TotalFloats * sizeof(float);
   for (gpu::CuDevicePtr *P : {&Params, &Grads}) {
     auto Ptr = D.memAlloc(std::max<uint64_t>(Bytes, 256));
@@ -144,6 +149,7 @@ llvm::Error GpuBackend::allocateShape(Prepared &P) {
     ActBytes = Need;
     for (auto &KV : Shapes)
       KV.second->Arena->rebase(gpu::ArenaClass::Activations, Acts);
+    dropGraphs(); // captured with the old addresses
   }
   gpu::CuDevicePtr External[] = {Params, Grads, 0, Acts};
   auto A = gpu::DeviceArena::allocate(D, std::move(*AP), External);
@@ -171,7 +177,8 @@ llvm::Error GpuBackend::uploadInputs(Prepared &P, llvm::ArrayRef<int32_t> X,
     if (!Ptr)
       return Ptr.takeError();
     if (llvm::Error E = D.memcpyHtoD(*Ptr, In.second.data(),
-                                     In.second.size() * sizeof(int32_t)))
+                                     In.second.size() * sizeof(int32_t),
+                                     Stream))
       return E;
   }
   return llvm::Error::success();
@@ -198,7 +205,7 @@ llvm::Error GpuBackend::launch(Prepared &P, const PlanStep &S) {
       return Ptr.takeError();
     Args.push_back(gpu::LaunchArg::buffer(*Ptr));
   }
-  return P.Mod->kernel(S.KernelIndex).launch(K, Args, nullptr);
+  return P.Mod->kernel(S.KernelIndex).launch(K, Args, Stream);
 }
 
 static std::string stepLabel(const Plan &P, const PlanStep &S) {
@@ -217,7 +224,7 @@ llvm::Error GpuBackend::runPlan(Prepared &P) {
     if (S.K == PlanStep::Alias)
       continue;
     if (Timer)
-      if (llvm::Error E = Timer->begin(nullptr))
+      if (llvm::Error E = Timer->begin(Stream))
         return E;
     if (S.K == PlanStep::Kernel) {
       if (llvm::Error E = launch(P, S))
@@ -234,7 +241,7 @@ llvm::Error GpuBackend::runPlan(Prepared &P) {
       if (S.G.Bf16Operands)
         T.A = T.B = "bf16";
       T.C = S.G.Bf16Output ? "bf16" : "f32";
-      if (llvm::Error E = Blas->gemm(S.G, *A, *B, *C, nullptr, T))
+      if (llvm::Error E = Blas->gemm(S.G, *A, *B, *C, Stream, T))
         return E;
     }
     if (Timer)

@@ -48,6 +48,10 @@ struct Prepared {
   std::unique_ptr<gpu::DeviceArena> Arena;
   std::map<std::string, gpu::CuDevicePtr> Scratch;
   unsigned Ids = 0, Targets = 0;
+  /// Resident micro-steps: after one eager run (autotuning, lazy loading)
+  /// the plan run + gradient accumulation is captured once and replayed.
+  int64_t EagerRuns = 0;
+  gpu::CuGraphExec Graph = nullptr;
 };
 
 /// A single generated kernel outside any plan (accumulate, norms, EMA).
@@ -99,6 +103,13 @@ private:
                            llvm::ArrayRef<int32_t> Y);
   llvm::Error runPlan(Prepared &P);
   llvm::Error launch(Prepared &P, const PlanStep &S);
+  /// The captured part of a resident micro-step: the plan, then the
+  /// gradient accumulation (and a gradient memset when the plan leaves
+  /// some parameters without one).
+  llvm::Error runMicroBody(Prepared &P);
+  /// Runs runMicroBody through P's CUDA graph (captured on first use).
+  llvm::Error runMicroGraph(Prepared &P);
+  void dropGraphs();
   /// Compiles and loads one helper kernel (cached by name).
   llvm::Expected<Helper *> helper(const KernelSpec &K);
   llvm::Error launchHelper(const KernelSpec &K,
@@ -119,6 +130,9 @@ private:
   std::map<std::pair<StepShape, bool>, std::unique_ptr<Prepared>> Shapes;
   std::map<std::string, std::unique_ptr<Helper>> Helpers;
   std::unique_ptr<gpu::KernelTimer> Timer; ///< HYBC_DEBUG>=2.
+  gpu::CuStream Stream = nullptr; ///< Every launch (blocking: the legacy
+                                  ///< stream still orders against it).
+  bool UseGraphs = true;          ///< HYBC_CUDA_GRAPH, off while timing.
   int64_t TimedSteps = 0;                  ///< Resident steps timed.
 
   GpuParamLayout Layout;

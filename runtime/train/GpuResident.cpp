@@ -37,6 +37,9 @@ GpuBackend::GpuBackend(const Model &M, double GradScale, gpu::CudaDriver &D,
 GpuBackend::~GpuBackend() {
   report();
   Opt.reset();
+  dropGraphs();
+  if (Stream)
+    llvm::consumeError(D.streamDestroy(Stream));
   for (auto &KV : Shapes)
     for (auto &S : KV.second->Scratch)
       llvm::consumeError(D.memFree(S.second));
@@ -83,9 +86,9 @@ llvm::Error GpuBackend::launchHelper(const KernelSpec &K,
   if (!H)
     return H.takeError();
   if (Timer)
-    if (llvm::Error E = Timer->begin(nullptr))
+    if (llvm::Error E = Timer->begin(Stream))
       return E;
-  if (llvm::Error E = (*H)->Mod->kernel(0).launch((*H)->Spec, Args, nullptr))
+  if (llvm::Error E = (*H)->Mod->kernel(0).launch((*H)->Spec, Args, Stream))
     return E;
   return Timer ? Timer->end(K.Name) : llvm::Error::success();
 }
@@ -126,6 +129,44 @@ llvm::Error GpuBackend::startResident(const ParamStore &Store,
   return llvm::Error::success();
 }
 
+llvm::Error GpuBackend::runMicroBody(Prepared &P) {
+  if (P.G->ParamGrads.size() != M.Params.size())
+    if (llvm::Error E = D.memsetD8(Grads, 0, Layout.TotalFloats * 4, Stream))
+      return E;
+  if (llvm::Error E = runPlan(P))
+    return E;
+  int64_t N = static_cast<int64_t>(Layout.TotalFloats);
+  gpu::LaunchArg Acc[] = {gpu::LaunchArg::buffer(AccGrads),
+                          gpu::LaunchArg::buffer(Grads)};
+  return launchHelper(emitAccumulate(N), Acc);
+}
+
+llvm::Error GpuBackend::runMicroGraph(Prepared &P) {
+  if (!P.Graph) {
+    if (llvm::Error E = D.streamBeginCapture(Stream))
+      return E;
+    llvm::Error Body = runMicroBody(P);
+    auto G = D.streamEndCapture(Stream);
+    if (Body || !G)
+      return llvm::joinErrors(std::move(Body),
+                              G ? llvm::Error::success() : G.takeError());
+    auto X = D.graphInstantiate(*G);
+    llvm::consumeError(D.graphDestroy(*G));
+    if (!X)
+      return X.takeError();
+    P.Graph = *X;
+  }
+  return D.graphLaunch(P.Graph, Stream);
+}
+
+void GpuBackend::dropGraphs() {
+  for (auto &KV : Shapes)
+    if (KV.second->Graph) {
+      llvm::consumeError(D.graphExecDestroy(KV.second->Graph));
+      KV.second->Graph = nullptr;
+    }
+}
+
 llvm::Error GpuBackend::microStepResident(const StepShape &S, int64_t Micro,
                                           NextBatchFn Next) {
   llvm::SmallVector<int32_t, 0> X, Y;
@@ -134,22 +175,20 @@ llvm::Error GpuBackend::microStepResident(const StepShape &S, int64_t Micro,
   auto P = prepare(S, /*Train=*/true);
   if (!P)
     return P.takeError();
-  if ((*P)->G->ParamGrads.size() != M.Params.size())
-    if (llvm::Error E = D.memsetD8(Grads, 0, Layout.TotalFloats * 4))
-      return E;
   if (llvm::Error E = uploadInputs(**P, X, Y))
     return E;
-  if (llvm::Error E = runPlan(**P))
+  // The first run is eager: it autotunes GEMMs and loads kernels, which
+  // must not happen during a capture.
+  bool Replay = UseGraphs && (*P)->EagerRuns > 0;
+  if (llvm::Error E = Replay ? runMicroGraph(**P) : runMicroBody(**P))
     return E;
-  int64_t N = static_cast<int64_t>(Layout.TotalFloats);
-  gpu::LaunchArg Acc[] = {gpu::LaunchArg::buffer(AccGrads),
-                          gpu::LaunchArg::buffer(Grads)};
-  if (llvm::Error E = launchHelper(emitAccumulate(N), Acc))
-    return E;
+  if (!Replay)
+    ++(*P)->EagerRuns;
   auto LossPtr = (*P)->Arena->ptr((*P)->G->Output->id());
   if (!LossPtr)
     return LossPtr.takeError();
-  return D.memcpyDtoD(Losses + Micro * sizeof(float), *LossPtr, sizeof(float));
+  return D.memcpyDtoD(Losses + Micro * sizeof(float), *LossPtr, sizeof(float),
+                      Stream);
 }
 
 llvm::Expected<double> GpuBackend::gradNorm() {
@@ -183,7 +222,7 @@ GpuBackend::trainStepResident(const StepShape &S, const ResidentStepArgs &A,
     LossSlots = A.GradAccum;
   }
   const uint64_t Bytes = Layout.TotalFloats * sizeof(float);
-  if (llvm::Error E = D.memsetD8(AccGrads, 0, Bytes))
+  if (llvm::Error E = D.memsetD8(AccGrads, 0, Bytes, Stream))
     return E;
   for (int64_t Micro = 0; Micro < A.GradAccum; ++Micro)
     if (llvm::Error E = microStepResident(S, Micro, Next))
@@ -215,7 +254,7 @@ GpuBackend::trainStepResident(const StepShape &S, const ResidentStepArgs &A,
     if (llvm::Error E = launchHelper(emitScaleInplace(N), Sc))
       return E;
   }
-  if (llvm::Error E = Opt->step(Params, AccGrads, A.Step, A.LrMult, nullptr))
+  if (llvm::Error E = Opt->step(Params, AccGrads, A.Step, A.LrMult, Stream))
     return E;
   if (Ema) {
     gpu::LaunchArg Ea[] = {gpu::LaunchArg::buffer(Ema),
