@@ -77,8 +77,11 @@ void Decider::producers() {
       bool AccMatMul = Op->kind() == OpKind::MatMul &&
                        F.AccumulationOf.count(Op.get());
       Use P = classify(*Op, -static_cast<int>(V->resultNo()) - 1);
+      // Column-reduced row results are written by hybc_colsum kernels,
+      // which store fp32.
       if (Op->kind() == OpKind::ParamRef || Op->kind() == OpKind::Input ||
-          AccMatMul || P == Use::Other || V->type().Elem != DType::F32)
+          AccMatMul || P == Use::Other || V->type().Elem != DType::F32 ||
+          (P == Use::Row && isReduceResult(Op->kind(), V->resultNo())))
         Info.Excluded = true;
     }
 }

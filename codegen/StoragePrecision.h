@@ -11,8 +11,9 @@
 ///     after the projections); so the fp32 residual stream and what is
 ///     computed from it stay fp32;
 /// never parameters, inputs, parameter gradients, the loss, accumulation
-/// targets, or values an attention / Mamba-3 / loss / embedding kernel
-/// reads or writes. A reshape shares its source's storage.
+/// targets, column-reduced row results (the colsum kernels store fp32), or
+/// values an attention / Mamba-3 / loss / embedding kernel reads or writes.
+/// A reshape shares its source's storage.
 ///
 /// Example (one attention block of the baseline GPT):
 /// \code
