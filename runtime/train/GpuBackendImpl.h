@@ -114,6 +114,8 @@ private:
   llvm::Expected<Helper *> helper(const KernelSpec &K);
   llvm::Error launchHelper(const KernelSpec &K,
                            llvm::ArrayRef<gpu::LaunchArg> Args);
+  /// Clipping (when asked and needed), the optimizer and the EMA update.
+  llvm::Error applyUpdate(const ResidentStepArgs &A, double Norm);
   /// Device L2 norm of the accumulated gradients (synchronises).
   llvm::Expected<double> gradNorm();
   llvm::Error microStepResident(const StepShape &S, int64_t Micro,

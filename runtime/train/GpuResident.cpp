@@ -209,6 +209,27 @@ llvm::Expected<double> GpuBackend::gradNorm() {
   return static_cast<double>(Norm);
 }
 
+llvm::Error GpuBackend::applyUpdate(const ResidentStepArgs &A, double Norm) {
+  int64_t N = static_cast<int64_t>(Layout.TotalFloats);
+  double Coef = A.GradClip / (Norm + 1e-6);
+  if (A.GradClip > 0 && Coef < 1.0) {
+    gpu::LaunchArg Sc[] = {gpu::LaunchArg::buffer(AccGrads),
+                           gpu::LaunchArg::f32(static_cast<float>(Coef))};
+    if (llvm::Error E = launchHelper(emitScaleInplace(N), Sc))
+      return E;
+  }
+  if (llvm::Error E = Opt->step(Params, AccGrads, A.Step, A.LrMult, Stream))
+    return E;
+  if (!Ema)
+    return llvm::Error::success();
+  gpu::LaunchArg Ea[] = {
+      gpu::LaunchArg::buffer(Ema), gpu::LaunchArg::buffer(Params),
+      gpu::LaunchArg::f32(EmaDecay),
+      gpu::LaunchArg::f32(
+          static_cast<float>(1.0 - static_cast<double>(EmaDecay)))};
+  return launchHelper(emitEmaUpdate(N), Ea);
+}
+
 llvm::Expected<ResidentStepResult>
 GpuBackend::trainStepResident(const StepShape &S, const ResidentStepArgs &A,
                               NextBatchFn Next, ParamStore &Store) {
@@ -246,25 +267,8 @@ GpuBackend::trainStepResident(const StepShape &S, const ResidentStepArgs &A,
     R.NonFiniteGrads = true;
     return R;
   }
-  int64_t N = static_cast<int64_t>(Layout.TotalFloats);
-  double Coef = A.GradClip / (*Norm + 1e-6);
-  if (A.GradClip > 0 && Coef < 1.0) {
-    gpu::LaunchArg Sc[] = {gpu::LaunchArg::buffer(AccGrads),
-                           gpu::LaunchArg::f32(static_cast<float>(Coef))};
-    if (llvm::Error E = launchHelper(emitScaleInplace(N), Sc))
-      return E;
-  }
-  if (llvm::Error E = Opt->step(Params, AccGrads, A.Step, A.LrMult, Stream))
+  if (llvm::Error E = applyUpdate(A, *Norm))
     return E;
-  if (Ema) {
-    gpu::LaunchArg Ea[] = {gpu::LaunchArg::buffer(Ema),
-                           gpu::LaunchArg::buffer(Params),
-                           gpu::LaunchArg::f32(EmaDecay),
-                           gpu::LaunchArg::f32(static_cast<float>(
-                               1.0 - static_cast<double>(EmaDecay)))};
-    if (llvm::Error E = launchHelper(emitEmaUpdate(N), Ea))
-      return E;
-  }
   if (Timer) {
     if (llvm::Error E = D.ctxSynchronize())
       return E;
