@@ -157,11 +157,10 @@ struct Blas::Impl {
 
   Impl(CudaDriver &D, GemmPrecision P) : D(D), Precision(P) {}
   ~Impl();
-  /// The operands of the call that creates a plan (its algorithm is timed
-  /// on them, writing a scratch copy of C).
+  /// The operands of the call that creates a plan (unless it accumulates,
+  /// its algorithm is timed on them, writing C).
   struct Operands {
     CuDevicePtr A = 0, B = 0, C = 0;
-    uint64_t CBytes = 0;
     bool Accumulate = false;
     CuStream S = nullptr;
   };
@@ -275,7 +274,7 @@ Error Blas::Impl::makePlan(const LtGemmShape &S, cudaDataType_t TA,
   P.Algo = Cands[0];
   // Accumulating calls keep the heuristic's choice: timing them would need
   // a scratch copy of C (up to 256 MiB more at the memory peak).
-  if (Autotune && !Ops.Accumulate && Found > 1 && Ops.C && Ops.CBytes)
+  if (Autotune && !Ops.Accumulate && Found > 1 && Ops.C)
     if (Error E = pickFastest(P, Ops, makeArrayRef(Cands, Found)))
       return E;
   if (DebugLevel >= 3)
@@ -359,9 +358,6 @@ Error Blas::gemmBatched(const GemmStep &G, int64_t Batch, int64_t StrideA,
   Ops.A = A;
   Ops.B = B;
   Ops.C = C;
-  const uint64_t Elem = *TC == CUDA_R_16BF ? 2 : 4;
-  Ops.CBytes =
-      (uint64_t(StrideC) * uint64_t(Batch - 1) + uint64_t(G.M * G.N)) * Elem;
   Ops.Accumulate = G.Accumulate;
   Ops.S = S;
   Expected<LtPlan *> P = I->plan(*Shape, *TA, *TB, *TC, Ops);

@@ -251,11 +251,10 @@ llvm::Error GpuBackend::runPlan(Prepared &P) {
   return llvm::Error::success();
 }
 
-llvm::Expected<double> GpuBackend::trainMicroStep(const StepShape &S,
-                                                  llvm::ArrayRef<int32_t> X,
-                                                  llvm::ArrayRef<int32_t> Y,
-                                                  ParamStore &Store) {
-  auto P = prepare(S, /*Train=*/true);
+llvm::Expected<Prepared *>
+GpuBackend::runShape(const StepShape &S, bool Train, llvm::ArrayRef<int32_t> X,
+                     llvm::ArrayRef<int32_t> Y, const ParamStore &Store) {
+  auto P = prepare(S, Train);
   if (!P)
     return P.takeError();
   if (!Resident)
@@ -265,6 +264,16 @@ llvm::Expected<double> GpuBackend::trainMicroStep(const StepShape &S,
     return E;
   if (llvm::Error E = runPlan(**P))
     return E;
+  return P;
+}
+
+llvm::Expected<double> GpuBackend::trainMicroStep(const StepShape &S,
+                                                  llvm::ArrayRef<int32_t> X,
+                                                  llvm::ArrayRef<int32_t> Y,
+                                                  ParamStore &Store) {
+  auto P = runShape(S, /*Train=*/true, X, Y, Store);
+  if (!P)
+    return P.takeError();
   if (llvm::Error E = D.ctxSynchronize())
     return E;
   std::vector<float> Host(Layout.TotalFloats);
@@ -293,16 +302,9 @@ llvm::Error GpuBackend::evalNll(const StepShape &S, llvm::ArrayRef<int32_t> X,
                                 llvm::ArrayRef<int32_t> Y,
                                 const ParamStore &Store,
                                 llvm::MutableArrayRef<float> Nll) {
-  auto P = prepare(S, /*Train=*/false);
+  auto P = runShape(S, /*Train=*/false, X, Y, Store);
   if (!P)
     return P.takeError();
-  if (!Resident)
-    if (llvm::Error E = uploadParams(Store))
-      return E;
-  if (llvm::Error E = uploadInputs(**P, X, Y))
-    return E;
-  if (llvm::Error E = runPlan(**P))
-    return E;
   auto Ptr = (*P)->Arena->ptr((*P)->G->Output->id());
   if (!Ptr)
     return Ptr.takeError();

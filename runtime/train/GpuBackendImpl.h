@@ -97,6 +97,13 @@ public:
 
 private:
   llvm::Expected<Prepared *> prepare(const StepShape &S, bool Train);
+  /// prepare(), the parameters (unless resident) and inputs uploaded, then
+  /// the plan launched: what a host-synchronised micro-step and an
+  /// evaluation share.
+  llvm::Expected<Prepared *> runShape(const StepShape &S, bool Train,
+                                      llvm::ArrayRef<int32_t> X,
+                                      llvm::ArrayRef<int32_t> Y,
+                                      const ParamStore &Store);
   /// Arena (resident parameters and gradients) and scratch of a new shape.
   llvm::Error allocateShape(Prepared &P);
   llvm::Error uploadInputs(Prepared &P, llvm::ArrayRef<int32_t> X,
@@ -149,6 +156,10 @@ private:
   float EmaDecay = 0;
   bool Resident = false;
   std::unique_ptr<GpuOptimizer> Opt;
+  /// Resident step kernels outside the plans (startResident).
+  struct {
+    KernelSpec Accumulate, NormPass1, NormPass2, Scale, Ema;
+  } StepKs;
 };
 
 } // namespace gpu_backend

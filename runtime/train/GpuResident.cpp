@@ -125,6 +125,11 @@ llvm::Error GpuBackend::startResident(const ParamStore &Store,
     if (llvm::Error E = D.memcpyHtoD(Ema, Host.data(), Bytes))
       return E;
   }
+  // The step kernels around the plans, generated once (not per step).
+  const int64_t N = static_cast<int64_t>(Layout.TotalFloats);
+  std::vector<KernelSpec> Norm = emitFrobeniusNorm(N);
+  StepKs = {emitAccumulate(N), std::move(Norm[0]), std::move(Norm[1]),
+            emitScaleInplace(N), emitEmaUpdate(N)};
   Resident = true;
   return llvm::Error::success();
 }
@@ -135,10 +140,9 @@ llvm::Error GpuBackend::runMicroBody(Prepared &P) {
       return E;
   if (llvm::Error E = runPlan(P))
     return E;
-  int64_t N = static_cast<int64_t>(Layout.TotalFloats);
   gpu::LaunchArg Acc[] = {gpu::LaunchArg::buffer(AccGrads),
                           gpu::LaunchArg::buffer(Grads)};
-  return launchHelper(emitAccumulate(N), Acc);
+  return launchHelper(StepKs.Accumulate, Acc);
 }
 
 llvm::Error GpuBackend::runMicroGraph(Prepared &P) {
@@ -192,16 +196,14 @@ llvm::Error GpuBackend::microStepResident(const StepShape &S, int64_t Micro,
 }
 
 llvm::Expected<double> GpuBackend::gradNorm() {
-  int64_t N = static_cast<int64_t>(Layout.TotalFloats);
-  std::vector<KernelSpec> Ks = emitFrobeniusNorm(N);
   gpu::LaunchArg P1[] = {gpu::LaunchArg::buffer(AccGrads),
                          gpu::LaunchArg::buffer(NormScratch)};
   gpu::LaunchArg P2[] = {gpu::LaunchArg::buffer(NormScratch),
                          gpu::LaunchArg::buffer(NormOut),
                          gpu::LaunchArg::f32(1e-6f)};
-  if (llvm::Error E = launchHelper(Ks[0], P1))
+  if (llvm::Error E = launchHelper(StepKs.NormPass1, P1))
     return E;
-  if (llvm::Error E = launchHelper(Ks[1], P2))
+  if (llvm::Error E = launchHelper(StepKs.NormPass2, P2))
     return E;
   float Norm = 0;
   if (llvm::Error E = D.memcpyDtoH(&Norm, NormOut, sizeof(float)))
@@ -210,12 +212,11 @@ llvm::Expected<double> GpuBackend::gradNorm() {
 }
 
 llvm::Error GpuBackend::applyUpdate(const ResidentStepArgs &A, double Norm) {
-  int64_t N = static_cast<int64_t>(Layout.TotalFloats);
   double Coef = A.GradClip / (Norm + 1e-6);
   if (A.GradClip > 0 && Coef < 1.0) {
     gpu::LaunchArg Sc[] = {gpu::LaunchArg::buffer(AccGrads),
                            gpu::LaunchArg::f32(static_cast<float>(Coef))};
-    if (llvm::Error E = launchHelper(emitScaleInplace(N), Sc))
+    if (llvm::Error E = launchHelper(StepKs.Scale, Sc))
       return E;
   }
   if (llvm::Error E = Opt->step(Params, AccGrads, A.Step, A.LrMult, Stream))
@@ -227,7 +228,7 @@ llvm::Error GpuBackend::applyUpdate(const ResidentStepArgs &A, double Norm) {
       gpu::LaunchArg::f32(EmaDecay),
       gpu::LaunchArg::f32(
           static_cast<float>(1.0 - static_cast<double>(EmaDecay)))};
-  return launchHelper(emitEmaUpdate(N), Ea);
+  return launchHelper(StepKs.Ema, Ea);
 }
 
 llvm::Expected<ResidentStepResult>
