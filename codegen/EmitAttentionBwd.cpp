@@ -279,7 +279,8 @@ KernelSpec makeSpec(const AttnDims &D, llvm::StringRef Stage, unsigned Threads,
 /// helpers, signature and body.
 void assemble(KernelSpec &K, const AttnDims &D, const ir::Op &O,
               const EmitContext &C, llvm::StringRef Summary,
-              llvm::StringRef Body, bool Helpers, unsigned Bf16Used) {
+              llvm::StringRef Body, bool Helpers, unsigned Bf16Used,
+              unsigned MinBlocks = 0) {
   SourceWriter W;
   writeKernelHeader(W, K, K.FusedOps, specLineText(O, C),
                     Summary.str() + attentionDtypeNote(Bf16Used));
@@ -288,7 +289,7 @@ void assemble(KernelSpec &K, const AttnDims &D, const ir::Op &O,
     writeAttentionMmaHelpers(W);
   else if (Helpers)
     emitVerbatim(W, kBwdHelpers);
-  openKernel(W, K, K.Block[0]);
+  openKernel(W, K, K.Block[0], MinBlocks);
   emitVerbatim(W, Body);
   W.close();
   finishKernel(K, W);
@@ -315,8 +316,11 @@ void assemblePass(KernelSpec &K, const AttnDims &D, const ir::Op &O,
   llvm::StringRef Body =
       DkDv ? (D.Mma ? attentionMmaDkDvBody() : llvm::StringRef(kDkDvBody))
            : (D.Mma ? attentionMmaDqBody() : llvm::StringRef(kDqBody));
+  // Up to d = 64 the tensor-core passes keep 12 warps per SM (3 dK/dV
+  // blocks of 4, 2 dQ blocks of 8): registers are capped to fit.
+  unsigned MinBlocks = D.Mma && D.D <= 64 ? (DkDv ? 3 : 2) : 0;
   assemble(K, D, O, C, Summary, Body, true,
-           Bf16 & (DkDv ? kDkDvTensors : kDqTensors));
+           Bf16 & (DkDv ? kDkDvTensors : kDqTensors), MinBlocks);
 }
 
 /// Arguments dout, q, k, v, lse, attn_dv_rowsum (read) shared by the dK/dV

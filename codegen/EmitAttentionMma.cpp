@@ -11,10 +11,11 @@
 /// q-head, batch), q-tiles heaviest first; warp w owns query rows
 /// 16w..16w+15 of the tile and skips key tiles above its diagonal. q, k, v
 /// (each fp32 or bf16 in memory, as the lowering stores them; o likewise)
-/// are staged as bf16 into static shared memory (fp32 rounded to nearest
-/// even, bf16 copied in 16-byte vectors; row stride kD + 8 bf16: 16-byte
-/// rows, conflict-free ldmatrix). Q goes through the K/V tiles into A fragments
-/// kept in registers. Per key tile of 64: S = Q Kᵀ with mma.sync m16n8k16 (K
+/// are staged as bf16 into two stages of dynamic shared memory (fp32
+/// rounded to nearest even; bf16 copied by 16-byte cp.async, so the next
+/// K/V tile lands while the current one is computed on; row stride kD + 8
+/// bf16: 16-byte rows, conflict-free ldmatrix). Q goes through the second
+/// stage into A fragments kept in registers. Per key tile of 64: S = Q Kᵀ with mma.sync m16n8k16 (K
 /// rows as col-major B fragments via ldmatrix), the online softmax on the fp32
 /// accumulators (exp2 domain; each thread owns rows g and g + 8 of its
 /// warp, g = lane/4, so row reductions are 4-lane shuffles), then P is
@@ -110,7 +111,30 @@ __device__ __forceinline__ void stageRows(const float *__restrict__ Src,
     *reinterpret_cast<uint2 *>(Dst + R * kLdb + C) = P;
   }
 }
-// The same from bf16 memory: 16-byte copies of 8 values.
+// cp.async (sm_80+): Bytes from global to shared memory, zero-filled when
+// !Valid (Src must still be a mapped address). Visible after cpWait and a
+// __syncthreads.
+__device__ __forceinline__ void cpAsync16(void *Dst, const void *Src,
+                                          bool Valid) {
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;"
+               :: "r"(smemAddr(Dst)), "l"(Src), "r"(Valid ? 16 : 0)
+               : "memory");
+}
+__device__ __forceinline__ void cpAsync4(void *Dst, const void *Src,
+                                         bool Valid) {
+  asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;"
+               :: "r"(smemAddr(Dst)), "l"(Src), "r"(Valid ? 4 : 0)
+               : "memory");
+}
+__device__ __forceinline__ void cpCommit() {
+  asm volatile("cp.async.commit_group;" ::: "memory");
+}
+// Waits until at most N committed groups of this thread are in flight.
+template <int N> __device__ __forceinline__ void cpWait() {
+  asm volatile("cp.async.wait_group %0;" :: "n"(N) : "memory");
+}
+// The same from bf16 memory, asynchronously: 16-byte cp.async copies of 8
+// values (commit, cpWait and __syncthreads before reading Dst).
 template <int Rows>
 __device__ __forceinline__ void stageRows(const hybc::bf16 *__restrict__ Src,
                                           int Heads, int B, int H, int T0,
@@ -119,11 +143,15 @@ __device__ __forceinline__ void stageRows(const hybc::bf16 *__restrict__ Src,
 #pragma unroll 4
   for (int I = threadIdx.x; I < Rows * kV8; I += kThreads) {
     int R = I / kV8, C = (I % kV8) * 8, T = T0 + R;
-    uint4 X = make_uint4(0u, 0u, 0u, 0u);
-    if (T < kT)
-      X = *reinterpret_cast<const uint4 *>(Src + rowOf(B, T, Heads, H) + C);
-    *reinterpret_cast<uint4 *>(Dst + R * kLdb + C) = X;
+    cpAsync16(Dst + R * kLdb + C,
+              Src + rowOf(B, T < kT ? T : kT - 1, Heads, H) + C, T < kT);
   }
+}
+// 2^X on the SFU (ex2.approx.ftz: subnormal results flush to 0, 2^-inf = 0).
+__device__ __forceinline__ float ex2(float X) {
+  float Y;
+  asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(Y) : "f"(X));
+  return Y;
 }
 // Two adjacent output values (P 8-byte / 4-byte aligned): fp32, or bf16
 // rounded to nearest even.
@@ -144,9 +172,11 @@ __device__ __forceinline__ float quadSum(float V) {
 } // namespace hybc_attn
 )";
 
-/// Online softmax of one S tile (rows R0, R0 + 8 of this thread): scales to
-/// the exp2 domain, masks the causal diagonal, updates M and the per-thread
-/// partial sums L, turns S into P and rescales O.
+/// Online softmax of one S tile (rows R0, R0 + 8 of this thread): masks the
+/// causal diagonal, updates the running maxima M (raw scores: the scale is
+/// positive) and the per-thread partial sums L, turns S into
+/// P = 2^(S·scale·log2e − M·scale·log2e) (one FFMA and one ex2 per score)
+/// and rescales O.
 const char kFwdSoftmax[] = R"(
 namespace hybc_attn {
 static constexpr int kSn = kFwdBc / 8;
@@ -159,18 +189,16 @@ __device__ __forceinline__ void softmaxTile(float (&S)[kSn][4], float (&M)[2],
   for (int J = 0; J < kSn; ++J)
 #pragma unroll
     for (int E = 0; E < 4; ++E) {
-      float X = S[J][E] * kScaleLog2;
       if (Diag && C0 + J * 8 + (E & 1) > R0 + (E >> 1) * 8)
-        X = negInf();
-      S[J][E] = X;
-      Mx[E >> 1] = fmaxf(Mx[E >> 1], X);
+        S[J][E] = negInf();
+      Mx[E >> 1] = fmaxf(Mx[E >> 1], S[J][E]);
     }
-  float MUse[2], Rs[2] = {0.f, 0.f};
+  float Off[2], Rs[2] = {0.f, 0.f};
 #pragma unroll
   for (int I = 0; I < 2; ++I) {
     Mx[I] = quadMax(Mx[I]);
-    MUse[I] = Mx[I] == negInf() ? 0.f : Mx[I];
-    float Corr = exp2f(M[I] - MUse[I]);
+    Off[I] = Mx[I] == negInf() ? 0.f : -Mx[I] * kScaleLog2;
+    float Corr = ex2(fmaf(M[I], kScaleLog2, Off[I]));
     M[I] = Mx[I];
     L[I] *= Corr;
 #pragma unroll
@@ -183,7 +211,7 @@ __device__ __forceinline__ void softmaxTile(float (&S)[kSn][4], float (&M)[2],
   for (int J = 0; J < kSn; ++J)
 #pragma unroll
     for (int E = 0; E < 4; ++E) {
-      S[J][E] = exp2f(S[J][E] - MUse[E >> 1]);
+      S[J][E] = ex2(fmaf(S[J][E], kScaleLog2, Off[E >> 1]));
       Rs[E >> 1] += S[J][E];
     }
   L[0] += Rs[0];
@@ -192,35 +220,47 @@ __device__ __forceinline__ void softmaxTile(float (&S)[kSn][4], float (&M)[2],
 } // namespace hybc_attn
 )";
 
+/// Two-stage pipeline: the K/V tile after the current one is copied
+/// (cp.async for bf16 memory) while the current one is computed on.
 const char kFwdBody[] = R"(
 using namespace hybc_attn;
-static_assert(kFwdBr <= 2 * kFwdBc, "Q is staged through the K/V tiles");
-__shared__ __align__(16) u16 Kvs[2 * kFwdBc * kLdb];
-u16 *Ks = Kvs, *Vs = Kvs + kFwdBc * kLdb;
+static_assert(kFwdBr <= 2 * kFwdBc, "Q is staged through one K/V stage");
+static constexpr int kStage = 2 * kFwdBc * kLdb; // K then V rows
+extern __shared__ __align__(16) u16 Smem[];      // two stages
 const int Lane = threadIdx.x & 31, Warp = threadIdx.x >> 5;
 const int Q0 = (gridDim.x - 1 - blockIdx.x) * kFwdBr; // heaviest first
 const int H = blockIdx.y, B = blockIdx.z, Hk = H / kGroup;
 const int R0 = Q0 + Warp * 16 + (Lane >> 2), Cq = 2 * (Lane & 3);
-stageRows<kFwdBr>(q, kHq, B, H, Q0, Kvs); // Q through the K/V tiles
+const int KEnd = min(kT, Q0 + kFwdBr);
+stageRows<kFwdBr>(q, kHq, B, H, Q0, Smem + kStage); // Q through stage 1
+stageRows<kFwdBc>(k, kHkv, B, Hk, 0, Smem);
+stageRows<kFwdBc>(v, kHkv, B, Hk, 0, Smem + kFwdBc * kLdb);
+cpCommit();
+cpWait<0>();
 __syncthreads();
 u32 Qf[kKc][4];
 #pragma unroll
 for (int Kc = 0; Kc < kKc; ++Kc)
-  ldsm4(Qf[Kc], Kvs + Warp * 16 * kLdb + laneA(Lane) + Kc * 16);
+  ldsm4(Qf[Kc], Smem + kStage + Warp * 16 * kLdb + laneA(Lane) + Kc * 16);
 float M[2] = {negInf(), negInf()}, L[2] = {0.f, 0.f}, Acc[kDn][4];
 #pragma unroll
 for (int N = 0; N < kDn; ++N)
 #pragma unroll
   for (int E = 0; E < 4; ++E)
     Acc[N][E] = 0.f;
-const int KEnd = min(kT, Q0 + kFwdBr);
-for (int K0 = 0; K0 < KEnd; K0 += kFwdBc) {
-  __syncthreads(); // Q fragments / the previous tile consumed
-  stageRows<kFwdBc>(k, kHkv, B, Hk, K0, Ks);
-  stageRows<kFwdBc>(v, kHkv, B, Hk, K0, Vs);
+for (int K0 = 0, St = 0; K0 < KEnd; K0 += kFwdBc, St ^= 1) {
+  __syncthreads(); // Q fragments / the tile before this one consumed
+  u16 *Next = Smem + (St ^ 1) * kStage;
+  if (K0 + kFwdBc < KEnd) {
+    stageRows<kFwdBc>(k, kHkv, B, Hk, K0 + kFwdBc, Next);
+    stageRows<kFwdBc>(v, kHkv, B, Hk, K0 + kFwdBc, Next + kFwdBc * kLdb);
+  }
+  cpCommit();
+  cpWait<1>(); // this tile landed; the next one may be in flight
   __syncthreads();
   if (K0 > Q0 + Warp * 16 + 15)
     continue; // the whole tile is above this warp's diagonal
+  const u16 *Ks = Smem + St * kStage, *Vs = Ks + kFwdBc * kLdb;
   float S[kSn][4];
 #pragma unroll
   for (int J = 0; J < kSn; ++J)
@@ -262,7 +302,7 @@ for (int I = 0; I < 2; ++I) {
         Acc[N][2 * I + 1] * Inv);
   if (Cq == 0)
     lse[((unsigned long long)B * kHq + H) * kT + R] =
-        (M[I] + log2f(Sum)) * kLn2;
+        (M[I] * kScaleLog2 + log2f(Sum)) * kLn2;
 })";
 
 } // namespace
@@ -285,6 +325,8 @@ std::vector<KernelSpec> hybc::emitAttentionForwardMma(const ir::Op &O,
   K.Grid[2] = static_cast<unsigned>(D.B);
   const unsigned Threads = static_cast<unsigned>(32 * D.FwdWarps);
   K.Block[0] = Threads;
+  // Two K/V stages of bf16 rows (stride d + 8); Q is staged through one.
+  K.SharedBytes = static_cast<unsigned>(2 * 2 * D.FwdBc * (D.D + 8) * 2);
   K.Args = attentionForwardArgs(O, D, Bf);
   addProvenance(K, O);
   SourceWriter W;
@@ -298,7 +340,7 @@ std::vector<KernelSpec> hybc::emitAttentionForwardMma(const ir::Op &O,
   writeAttentionConstants(W, D, Threads);
   writeAttentionMmaHelpers(W);
   emitVerbatim(W, kFwdSoftmax);
-  openKernel(W, K, Threads);
+  openKernel(W, K, Threads, D.FwdWarps == 8 ? 2 : 0); // 16 warps per SM
   emitVerbatim(W, kFwdBody);
   W.close();
   finishKernel(K, W);

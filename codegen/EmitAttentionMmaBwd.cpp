@@ -20,9 +20,9 @@
 ///   dQ: one block per (q-tile, q-head, batch) with the forward's warp
 ///   count (kBwdBq = 16 per warp), warp w owns queries 16w..; per key step:
 ///   S = Q Kᵀ, dP = dO Vᵀ, dS, dQ += dS K.
-/// Both stage synchronously (cp.async double buffering through an fp32
-/// staging tile was tried and measured slower on an H200: it costs
-/// registers and occupancy, and the loads already overlap across blocks).
+/// Both stream their tiles through two shared-memory stages: the next
+/// step's rows are copied with cp.async (bf16 memory; fp32 memory is
+/// rounded synchronously) while the current step is computed on.
 ///
 /// Example:
 ///   unsigned Bytes = attentionMmaBwdSmem(Dims, /*DkDv=*/true);
@@ -58,86 +58,103 @@ if (Lane == 0) {
 const char kDkDvBody[] = R"(
 using namespace hybc_attn;
 static constexpr int kSn = kBwdStep / 8;
+// One stage: the Q and dO rows of a query step, then its lse and Dv floats.
+static constexpr int kStage = 2 * kBwdStep * kLdb + 4 * kBwdStep;
 extern __shared__ __align__(16) u16 Smem[];
-u16 *Ks = Smem, *Vs = Ks + kBwdBk * kLdb;
-u16 *Qs = Vs + kBwdBk * kLdb, *Dos = Qs + kBwdStep * kLdb;
-float *LseS = reinterpret_cast<float *>(Dos + kBwdStep * kLdb);
-float *DvS = LseS + kBwdStep;
+const u16 *Ks = Smem, *Vs = Ks + kBwdBk * kLdb;
+u16 *Stages = Smem + 2 * kBwdBk * kLdb;
 const int Lane = threadIdx.x & 31, Warp = threadIdx.x >> 5;
 const int K0 = blockIdx.x * kBwdBk, Hk = blockIdx.y, B = blockIdx.z;
 const int Kw = K0 + Warp * 16, Cq = 2 * (Lane & 3);
 const int Kr = Kw + (Lane >> 2); // this thread's keys: Kr, Kr + 8
 const int QStart = (K0 / kBwdStep) * kBwdStep;
-stageRows<kBwdBk>(k, kHkv, B, Hk, K0, Ks);
-stageRows<kBwdBk>(v, kHkv, B, Hk, K0, Vs);
+const int NSteps = (kT - QStart + kBwdStep - 1) / kBwdStep;
+// Copies query step It (q-head It / NSteps of the group) into stage It & 1.
+auto stageStep = [&](int It) {
+  const int H = Hk * kGroup + It / NSteps;
+  const int Q0 = QStart + (It % NSteps) * kBwdStep;
+  u16 *Qs = Stages + (It & 1) * kStage, *Dos = Qs + kBwdStep * kLdb;
+  float *LseS = reinterpret_cast<float *>(Dos + kBwdStep * kLdb);
+  stageRows<kBwdStep>(q, kHq, B, H, Q0, Qs);
+  stageRows<kBwdStep>(dout, kHq, B, H, Q0, Dos);
+  for (int R = threadIdx.x; R < kBwdStep; R += kThreads) {
+    const int T = Q0 + R;
+    const unsigned long long E =
+        ((unsigned long long)B * kHq + H) * kT + (T < kT ? T : kT - 1);
+    cpAsync4(LseS + R, lse + E, T < kT);
+    cpAsync4(LseS + kBwdStep + R, attn_dv_rowsum + E, T < kT);
+  }
+};
+stageRows<kBwdBk>(k, kHkv, B, Hk, K0, Smem);
+stageRows<kBwdBk>(v, kHkv, B, Hk, K0, Smem + kBwdBk * kLdb);
+stageStep(0);
+cpCommit();
 float DK[kDn][4], DV[kDn][4];
 #pragma unroll
 for (int N = 0; N < kDn; ++N)
 #pragma unroll
   for (int E = 0; E < 4; ++E)
     DK[N][E] = DV[N][E] = 0.f;
-for (int G = 0; G < kGroup; ++G) {
-  const int H = Hk * kGroup + G;
-  for (int Q0 = QStart; Q0 < kT; Q0 += kBwdStep) {
-    __syncthreads(); // the previous step consumed
-    stageRows<kBwdStep>(q, kHq, B, H, Q0, Qs);
-    stageRows<kBwdStep>(dout, kHq, B, H, Q0, Dos);
-    for (int R = threadIdx.x; R < kBwdStep; R += kThreads) {
-      const int T = Q0 + R;
-      const unsigned long long E = ((unsigned long long)B * kHq + H) * kT + T;
-      LseS[R] = T < kT ? lse[E] * kLog2e : 0.f;
-      DvS[R] = T < kT ? attn_dv_rowsum[E] : 0.f;
+for (int It = 0; It < kGroup * NSteps; ++It) {
+  __syncthreads(); // the stage of step It + 1 consumed (step It - 1)
+  if (It + 1 < kGroup * NSteps)
+    stageStep(It + 1);
+  cpCommit();
+  cpWait<1>(); // step It landed; step It + 1 may be in flight
+  __syncthreads();
+  const int Q0 = QStart + (It % NSteps) * kBwdStep;
+  if (Q0 + kBwdStep <= Kw)
+    continue; // every query of the step precedes this warp's keys
+  const u16 *Qs = Stages + (It & 1) * kStage, *Dos = Qs + kBwdStep * kLdb;
+  const float *LseS = reinterpret_cast<const float *>(Dos + kBwdStep * kLdb);
+  const float *DvS = LseS + kBwdStep;
+  float S[kSn][4], Dp[kSn][4];
+#pragma unroll
+  for (int J = 0; J < kSn; ++J)
+#pragma unroll
+    for (int E = 0; E < 4; ++E)
+      S[J][E] = Dp[J][E] = 0.f;
+#pragma unroll
+  for (int Kc = 0; Kc < kKc; ++Kc) {
+    u32 Kf[4], Vf[4];
+    ldsm4(Kf, Ks + Warp * 16 * kLdb + laneA(Lane) + Kc * 16);
+    ldsm4(Vf, Vs + Warp * 16 * kLdb + laneA(Lane) + Kc * 16);
+#pragma unroll
+    for (int J = 0; J < kSn; J += 2) {
+      u32 Bf[4];
+      ldsm4(Bf, Qs + J * 8 * kLdb + laneB(Lane) + Kc * 16);
+      mma(S[J], Kf, Bf[0], Bf[1]);
+      mma(S[J + 1], Kf, Bf[2], Bf[3]);
+      ldsm4(Bf, Dos + J * 8 * kLdb + laneB(Lane) + Kc * 16);
+      mma(Dp[J], Vf, Bf[0], Bf[1]);
+      mma(Dp[J + 1], Vf, Bf[2], Bf[3]);
     }
-    __syncthreads();
-    if (Q0 + kBwdStep <= Kw)
-      continue; // every query of the step precedes this warp's keys
-    float S[kSn][4], Dp[kSn][4];
+  }
 #pragma unroll
-    for (int J = 0; J < kSn; ++J)
+  for (int J = 0; J < kSn; ++J)
 #pragma unroll
-      for (int E = 0; E < 4; ++E)
-        S[J][E] = Dp[J][E] = 0.f;
-#pragma unroll
-    for (int Kc = 0; Kc < kKc; ++Kc) {
-      u32 Kf[4], Vf[4];
-      ldsm4(Kf, Ks + Warp * 16 * kLdb + laneA(Lane) + Kc * 16);
-      ldsm4(Vf, Vs + Warp * 16 * kLdb + laneA(Lane) + Kc * 16);
-#pragma unroll
-      for (int J = 0; J < kSn; J += 2) {
-        u32 Bf[4];
-        ldsm4(Bf, Qs + J * 8 * kLdb + laneB(Lane) + Kc * 16);
-        mma(S[J], Kf, Bf[0], Bf[1]);
-        mma(S[J + 1], Kf, Bf[2], Bf[3]);
-        ldsm4(Bf, Dos + J * 8 * kLdb + laneB(Lane) + Kc * 16);
-        mma(Dp[J], Vf, Bf[0], Bf[1]);
-        mma(Dp[J + 1], Vf, Bf[2], Bf[3]);
-      }
+    for (int E = 0; E < 4; ++E) {
+      const int C = J * 8 + Cq + (E & 1), T = Q0 + C;
+      const bool Live = Kr + (E >> 1) * 8 <= T && T < kT;
+      const float P =
+          Live ? ex2(fmaf(S[J][E], kScaleLog2, -LseS[C] * kLog2e)) : 0.f;
+      S[J][E] = P;
+      Dp[J][E] = P * (Dp[J][E] - DvS[C]);
     }
 #pragma unroll
-    for (int J = 0; J < kSn; ++J)
+  for (int Kc = 0; Kc < kBwdStep / 16; ++Kc) {
+    u32 Pf[4], Df[4];
+    accToA(Pf, S, Kc);
+    accToA(Df, Dp, Kc);
 #pragma unroll
-      for (int E = 0; E < 4; ++E) {
-        const int C = J * 8 + Cq + (E & 1), T = Q0 + C;
-        const bool Live = Kr + (E >> 1) * 8 <= T && T < kT;
-        const float P = Live ? exp2f(S[J][E] * kScaleLog2 - LseS[C]) : 0.f;
-        S[J][E] = P;
-        Dp[J][E] = P * (Dp[J][E] - DvS[C]);
-      }
-#pragma unroll
-    for (int Kc = 0; Kc < kBwdStep / 16; ++Kc) {
-      u32 Pf[4], Df[4];
-      accToA(Pf, S, Kc);
-      accToA(Df, Dp, Kc);
-#pragma unroll
-      for (int N = 0; N < kDn; N += 2) {
-        u32 Bf[4];
-        ldsm4t(Bf, Dos + Kc * 16 * kLdb + laneA(Lane) + N * 8);
-        mma(DV[N], Pf, Bf[0], Bf[1]);
-        mma(DV[N + 1], Pf, Bf[2], Bf[3]);
-        ldsm4t(Bf, Qs + Kc * 16 * kLdb + laneA(Lane) + N * 8);
-        mma(DK[N], Df, Bf[0], Bf[1]);
-        mma(DK[N + 1], Df, Bf[2], Bf[3]);
-      }
+    for (int N = 0; N < kDn; N += 2) {
+      u32 Bf[4];
+      ldsm4t(Bf, Dos + Kc * 16 * kLdb + laneA(Lane) + N * 8);
+      mma(DV[N], Pf, Bf[0], Bf[1]);
+      mma(DV[N + 1], Pf, Bf[2], Bf[3]);
+      ldsm4t(Bf, Qs + Kc * 16 * kLdb + laneA(Lane) + N * 8);
+      mma(DK[N], Df, Bf[0], Bf[1]);
+      mma(DK[N + 1], Df, Bf[2], Bf[3]);
     }
   }
 }
@@ -157,22 +174,27 @@ for (int I = 0; I < 2; ++I) {
 const char kDqBody[] = R"(
 using namespace hybc_attn;
 static constexpr int kSn = kBwdStep / 8;
+static constexpr int kStage = 2 * kBwdStep * kLdb; // K then V rows
 extern __shared__ __align__(16) u16 Smem[];
-u16 *Qs = Smem, *Dos = Qs + kBwdBq * kLdb;
-u16 *Ks = Dos + kBwdBq * kLdb, *Vs = Ks + kBwdStep * kLdb;
+const u16 *Qs = Smem, *Dos = Qs + kBwdBq * kLdb;
+u16 *Stages = Smem + 2 * kBwdBq * kLdb;
 const int Lane = threadIdx.x & 31, Warp = threadIdx.x >> 5;
 const int Q0 = (gridDim.x - 1 - blockIdx.x) * kBwdBq; // heaviest first
 const int H = blockIdx.y, B = blockIdx.z, Hk = H / kGroup;
 const int Qw = Q0 + Warp * 16, Cq = 2 * (Lane & 3);
 const int Qr = Qw + (Lane >> 2); // this thread's queries: Qr, Qr + 8
-stageRows<kBwdBq>(q, kHq, B, H, Q0, Qs);
-stageRows<kBwdBq>(dout, kHq, B, H, Q0, Dos);
+const int KEnd = min(kT, Q0 + kBwdBq);
+stageRows<kBwdBq>(q, kHq, B, H, Q0, Smem);
+stageRows<kBwdBq>(dout, kHq, B, H, Q0, Smem + kBwdBq * kLdb);
+stageRows<kBwdStep>(k, kHkv, B, Hk, 0, Stages);
+stageRows<kBwdStep>(v, kHkv, B, Hk, 0, Stages + kBwdStep * kLdb);
+cpCommit();
 float Ls[2], Dvr[2];
 #pragma unroll
 for (int I = 0; I < 2; ++I) {
   const int T = Qr + 8 * I;
   const unsigned long long E = ((unsigned long long)B * kHq + H) * kT + T;
-  Ls[I] = T < kT ? lse[E] * kLog2e : 0.f;
+  Ls[I] = T < kT ? -lse[E] * kLog2e : 0.f;
   Dvr[I] = T < kT ? attn_dv_rowsum[E] : 0.f;
 }
 float DQ[kDn][4];
@@ -181,14 +203,19 @@ for (int N = 0; N < kDn; ++N)
 #pragma unroll
   for (int E = 0; E < 4; ++E)
     DQ[N][E] = 0.f;
-const int KEnd = min(kT, Q0 + kBwdBq);
-for (int K0 = 0; K0 < KEnd; K0 += kBwdStep) {
-  __syncthreads(); // the previous step consumed
-  stageRows<kBwdStep>(k, kHkv, B, Hk, K0, Ks);
-  stageRows<kBwdStep>(v, kHkv, B, Hk, K0, Vs);
+for (int K0 = 0, St = 0; K0 < KEnd; K0 += kBwdStep, St ^= 1) {
+  __syncthreads(); // the stage of the next key step consumed
+  u16 *Next = Stages + (St ^ 1) * kStage;
+  if (K0 + kBwdStep < KEnd) {
+    stageRows<kBwdStep>(k, kHkv, B, Hk, K0 + kBwdStep, Next);
+    stageRows<kBwdStep>(v, kHkv, B, Hk, K0 + kBwdStep, Next + kBwdStep * kLdb);
+  }
+  cpCommit();
+  cpWait<1>(); // this key step landed; the next may be in flight
   __syncthreads();
   if (K0 > Qw + 15)
     continue; // every key of the step follows this warp's queries
+  const u16 *Ks = Stages + St * kStage, *Vs = Ks + kBwdStep * kLdb;
   float S[kSn][4], Dp[kSn][4];
 #pragma unroll
   for (int J = 0; J < kSn; ++J)
@@ -218,7 +245,7 @@ for (int K0 = 0; K0 < KEnd; K0 += kBwdStep) {
       const int C = K0 + J * 8 + Cq + (E & 1), T = Qr + (E >> 1) * 8;
       const bool Live = C <= T && T < kT;
       const float P =
-          Live ? exp2f(S[J][E] * kScaleLog2 - Ls[E >> 1]) : 0.f;
+          Live ? ex2(fmaf(S[J][E], kScaleLog2, Ls[E >> 1])) : 0.f;
       Dp[J][E] = P * (Dp[J][E] - Dvr[E >> 1]);
     }
 #pragma unroll
@@ -250,11 +277,10 @@ for (int I = 0; I < 2; ++I) {
 unsigned hybc::attentionMmaBwdSmem(const AttnDims &D, bool DkDv) {
   assert(D.Mma && "tensor-core path only");
   const int64_t Ld = D.D + 8, Rows = DkDv ? D.BwdBk : D.BwdBq;
-  // bf16 tiles of both operands (row stride d + 8).
-  int64_t Bytes = 2 * (Rows + D.BwdStep) * Ld * 2;
-  if (DkDv)
-    Bytes += 2 * D.BwdStep * 4; // lse and Dv of the query step
-  return static_cast<unsigned>(Bytes);
+  // The resident bf16 tiles (K, V or Q, dO; row stride d + 8) and two
+  // stages of the streamed ones (Q, dO plus lse and Dv, or K, V).
+  int64_t Stage = 2 * D.BwdStep * Ld * 2 + (DkDv ? 2 * D.BwdStep * 4 : 0);
+  return static_cast<unsigned>(2 * Rows * Ld * 2 + 2 * Stage);
 }
 
 llvm::StringRef hybc::attentionPreBody() { return kPreBody; }
