@@ -5,7 +5,9 @@
 /// over every row. A row kernel accumulates them per lane over its rows,
 /// combines the lane groups of a block in group order in shared memory and
 /// writes one partial row per block (writeBlockCombine); the column-sum
-/// kernel then adds the partial rows in block order in fp64. Both passes
+/// kernel then adds the partial rows in fp64 in a fixed order (32 columns
+/// per block; warp w sums partial rows w, w + 32, ..., then the 32 warp
+/// sums are added in warp order). Both passes
 /// have a fixed order, so the result is bitwise reproducible; there are no
 /// atomics. Example: dmix of resid_mix_bwd at D=512 over 65536 rows with
 /// 1056 blocks -> partial [1056, 1024] -> hybc_colsum_bwd_p1056_w1024_n1024.
@@ -62,8 +64,10 @@ KernelSpec hybc::emitColumnSum(const PartialSum &P, unsigned Blocks,
   bool Zero = P.Base != 0 || P.Width != Numel;
   KernelSpec K;
   K.Family = "reduce";
-  K.Block[0] = 256;
-  K.Grid[0] = static_cast<unsigned>((Numel + 255) / 256);
+  // 32 columns per block; the 32 warps each sum every 32nd partial row
+  // (coalesced 128-byte reads), then warp 0 adds the 32 sums in warp order.
+  K.Block[0] = 1024;
+  K.Grid[0] = static_cast<unsigned>((Numel + 31) / 32);
   K.Args.push_back(scratchBuffer(P.Name, P.Width * Blocks, false));
   K.Args.push_back(valueArg("out", Out, true));
   std::string S;
@@ -72,24 +76,30 @@ KernelSpec hybc::emitColumnSum(const PartialSum &P, unsigned Blocks,
      << constIntDecl("kWidth", P.Width) << "\n"
      << constIntDecl("kBase", P.Base) << "\n"
      << constIntDecl("kNumel", Numel) << "\n\n"
-     << kernelSignature(K.Args, "256") << "\n"
-     << "  const int i = blockIdx.x * 256 + threadIdx.x;\n"
-     << "  if (i >= kNumel)\n    return;\n"
-     << "  const int c = i - kBase;\n";
-  if (Zero)
-    OS << "  if (c < 0 || c >= kWidth) {\n    out[i] = 0.0f;\n"
-       << "    return;\n  }\n";
-  OS << "  double s = 0.0;\n"
-     << "  for (int b = 0; b < kParts; ++b)\n"
-     << "    s += static_cast<double>(" << P.Name
+     << kernelSignature(K.Args, "1024") << "\n"
+     << "  __shared__ double sums[32][33];\n"
+     << "  const int x = threadIdx.x & 31, y = threadIdx.x >> 5;\n"
+     << "  const int i = blockIdx.x * 32 + x, c = i - kBase;\n"
+     << "  const bool live = i < kNumel" << (Zero ? " && c >= 0 && c < kWidth" : "")
+     << ";\n"
+     << "  double s = 0.0;\n"
+     << "  if (live)\n"
+     << "    for (int b = y; b < kParts; b += 32)\n"
+     << "      s += static_cast<double>(" << P.Name
      << "[static_cast<hybc::i64>(b) * kWidth + c]);\n"
-     << "  out[i] = static_cast<float>(s);\n}\n";
+     << "  sums[y][x] = s;\n"
+     << "  __syncthreads();\n"
+     << "  if (y != 0 || i >= kNumel)\n    return;\n"
+     << "  double t = 0.0;\n"
+     << "  for (int g = 0; g < 32; ++g)\n"
+     << "    t += sums[g][x];\n"
+     << "  out[i] = static_cast<float>(t);\n}\n";
   std::string Base =
       llvm::formatv("hybc_colsum_bwd_p{0}_w{1}_n{2}", Blocks, P.Width, Numel)
           .str();
   assembleKernel(K, Base, OS.str(), Ops, C,
                  llvm::formatv("column sum of %{0}: {1} partial rows of {2} "
-                               "floats, fp64 in block order (deterministic)",
+                               "floats, fp64 in a fixed order (deterministic)",
                                Out.id(), Blocks, P.Width)
                      .str());
   return K;

@@ -120,8 +120,13 @@ TEST(Emit, ColumnSumsAreTwoPassWithoutAtomics) {
     if (K->Family != "reduce")
       continue;
     ++Sums;
-    EXPECT_NE(K->Source.find("for (int b = 0; b < kParts; ++b)"),
+    // Warp y sums partial rows y, y + 32, ...; warp 0 adds the warp sums
+    // in warp order: a fixed order, no atomics.
+    EXPECT_NE(K->Source.find("for (int b = y; b < kParts; b += 32)"),
               std::string::npos);
+    EXPECT_NE(K->Source.find("for (int g = 0; g < 32; ++g)"),
+              std::string::npos);
+    EXPECT_EQ(K->Source.find("atomic"), std::string::npos);
     ASSERT_EQ(K->Args.size(), 2u);
     EXPECT_TRUE(K->Args[0].Scratch);
     EXPECT_FALSE(K->Args[1].Scratch);
