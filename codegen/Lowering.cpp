@@ -18,6 +18,7 @@
 #include "llvm/Support/FormatVariadic.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 
 using namespace hybc;
@@ -313,7 +314,7 @@ llvm::Error Lowerer::addBuffers() {
 llvm::Expected<Plan> Lowerer::run() {
   F = decideFusion(G, O.Fusion);
   if (O.Bf16Storage)
-    decideBf16Storage(G, F, O.Bf16Attention);
+    decideBf16Storage(G, F, O.Bf16Attention, O.Bf16Residual);
   accumulationAliases();
   unsigned I = 0;
   for (const auto &Op : G.ops())
@@ -333,6 +334,8 @@ LoweringOptions hybc::gpuLoweringOptions() {
   LoweringOptions O;
   O.Bf16Storage = true;
   O.Bf16Attention = true;
+  const char *Residual = std::getenv("HYBC_BF16_RESIDUAL");
+  O.Bf16Residual = !Residual || std::string(Residual) != "0";
   return O;
 }
 

@@ -42,6 +42,9 @@ struct LoweringOptions {
   /// With Bf16Storage: attention reads q, k, v, o, dout and writes o, dq,
   /// dk, dv in bf16 too (its emitters support bf16 buffers).
   bool Bf16Attention = false;
+  /// With Bf16Storage: the residual stream and activation gradients are
+  /// stored in bf16 as well (the PG reference's bf16 activations).
+  bool Bf16Residual = false;
   /// The attention / Mamba-3 emitters; tests may substitute their own.
   OpEmitterFn AttentionForward = emitAttentionForward;
   OpEmitterFn AttentionBackward = emitAttentionBackward;
@@ -50,7 +53,8 @@ struct LoweringOptions {
 };
 
 /// The options the CUDA backend (and `hybc compile`, which shows what it
-/// runs) lowers with: bf16 activation storage on.
+/// runs) lowers with: bf16 activation storage on, the residual stream
+/// included unless HYBC_BF16_RESIDUAL=0.
 LoweringOptions gpuLoweringOptions();
 
 /// Lowers G (built for one micro-batch shape) to a plan of kernel launches,

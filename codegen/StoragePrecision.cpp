@@ -26,11 +26,11 @@ struct GroupInfo {
 };
 
 struct Decider {
-  Decider(const Graph &G, FusionPlan &F, bool Attention)
-      : G(G), F(F), Attention(Attention) {}
+  Decider(const Graph &G, FusionPlan &F, bool Attention, bool Residual)
+      : G(G), F(F), Attention(Attention), Residual(Residual) {}
   const Graph &G;
   FusionPlan &F;
-  bool Attention;
+  bool Attention, Residual;
   llvm::DenseMap<const Value *, GroupInfo> Groups; ///< By root.
 
   const Value *root(const Value *V) {
@@ -129,8 +129,9 @@ void Decider::propagateDerived() {
   }
 }
 
-void hybc::decideBf16Storage(const Graph &G, FusionPlan &F, bool Attention) {
-  Decider D(G, F, Attention);
+void hybc::decideBf16Storage(const Graph &G, FusionPlan &F, bool Attention,
+                             bool Residual) {
+  Decider D(G, F, Attention, Residual);
   D.producers();
   D.exclusions();
   D.consumers();
@@ -142,7 +143,7 @@ void hybc::decideBf16Storage(const Graph &G, FusionPlan &F, bool Attention) {
     bool GemmResult = Def.kind() == OpKind::MatMul ||
                       (D.Attention && (Def.kind() == OpKind::Attention ||
                                        Def.kind() == OpKind::AttentionBwd));
-    if (!GemmResult && !Info.AllGemm)
+    if (!GemmResult && !Info.AllGemm && !D.Residual)
       continue;
     for (const Value *V : Info.Members)
       F.Bf16.insert(V);

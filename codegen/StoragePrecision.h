@@ -9,7 +9,11 @@
 ///   * it is a GEMM result, or every consumer is a GEMM operand, or its
 ///     row op reads only bf16-stored values and parameters (the q/k chains
 ///     after the projections); so the fp32 residual stream and what is
-///     computed from it stay fp32;
+///     computed from it stay fp32 — unless \p Residual is set, which drops
+///     this condition: the residual stream and the activation gradients
+///     are stored in bf16 too, as in the PG reference (a bf16 model under
+///     autocast: every activation and its gradient is a bf16 tensor; row
+///     kernels still compute in fp32 and round once when they store);
 /// never parameters, inputs, parameter gradients, the loss, accumulation
 /// targets, column-reduced row results (the colsum kernels store fp32), or
 /// values an attention / Mamba-3 / loss / embedding kernel reads or writes.
@@ -37,9 +41,10 @@ namespace hybc {
 /// Fills F.Bf16 with the values of G stored in bf16 (see the file comment).
 /// With \p Attention, attention and attention_bwd count as GEMMs for their
 /// tensor operands and results (q, k, v, o, dout; o, dq, dk, dv; never lse):
-/// their tensor-core kernels round those to bf16 anyway.
+/// their tensor-core kernels round those to bf16 anyway. \p Residual: see
+/// the file comment.
 void decideBf16Storage(const ir::Graph &G, FusionPlan &F,
-                       bool Attention = false);
+                       bool Attention = false, bool Residual = false);
 
 } // namespace hybc
 
