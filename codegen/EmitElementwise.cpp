@@ -196,11 +196,17 @@ void rope(RowKernel &K, const Op &O) {
                  "    const float cf = hybc::roundBf16(cosf(ang));\n"
                  "    const float sf = {2}hybc::roundBf16(sinf(ang));\n",
                  Pos, Inv, Sign)
-           : fmt("    double sn, cs;\n"
-                 "    sincos(static_cast<double>({0}) * static_cast<double>("
-                 "{1}[c]), &sn, &cs);\n"
-                 "    const float cf = static_cast<float>(cs);\n"
-                 "    const float sf = {2}static_cast<float>(sn);\n",
+           // The angle pos * f as an unevaluated fp32 pair (hi + lo, the
+           // FMA residual is exact), then first-order correction of the
+           // fp32 sincosf of hi: within an ulp or two of the fp64 table of
+           // the CPU oracle, without fp64 math in the row loop.
+           : fmt("    const float pf = static_cast<float>({0});\n"
+                 "    const float ah = pf * {1}[c];\n"
+                 "    const float al = fmaf(pf, {1}[c], -ah);\n"
+                 "    float sh, ch;\n"
+                 "    sincosf(ah, &sh, &ch);\n"
+                 "    const float cf = fmaf(-sh, al, ch);\n"
+                 "    const float sf = {2}fmaf(ch, al, sh);\n",
                  Pos, Inv, Sign);
   K.loop("{\n  const int c = Row::col(j, lane);\n" +
          fmt("  if (j + {0} < Row::kRegs && c < {1}) {{\n", Pair, HalfC) +
