@@ -148,6 +148,7 @@ llvm::Expected<unsigned> Lowerer::bf16Copy(const Value &V, const Op &User,
           llvm::formatv("bf16 copy of %{0}{1}", V.id(),
                         Transposed ? " (transposed)" : "")))
     return E;
+  P.Steps.back().PerUpdate = V.def()->kind() == OpKind::ParamRef;
   return Id;
 }
 

@@ -46,6 +46,11 @@ struct PlanStep {
   /// then the GEMM adds M into it; these Alias steps all come first in the
   /// plan (Src is defined later). Alias steps launch nothing.
   unsigned Dst = 0, Src = 0;
+  /// Reads only parameters (the bf16 copy of a weight): its result is the
+  /// same for every micro-batch between two optimizer updates, so the
+  /// runtime may skip it after the first and the arena keeps its result
+  /// for the whole step.
+  bool PerUpdate = false;
   std::string Note;          ///< Provenance (IR op text) for dumps.
 };
 

@@ -136,6 +136,8 @@ Error Planner::computeLiveness() {
       if (G.First < 0)
         G.First = int(I);
       G.Last = int(I);
+      // Kept from one micro-batch to the next (the runtime skips the step).
+      G.WholeStep |= P.Steps[I].PerUpdate;
     }
   }
   // The host reads the loss after the step (a plan may have none: tests).

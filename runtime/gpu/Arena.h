@@ -6,7 +6,8 @@
 /// included). Offsets are 256-byte aligned. Alias steps make a value share
 /// its source's slot. With ReuseActivations, activations whose lifetimes
 /// (first to last step that touches them) do not overlap share memory
-/// (greedy first fit, largest first); inputs, the loss and untouched
+/// (greedy first fit, largest first); inputs, the loss, the results of
+/// PerUpdate steps (weight copies kept across micro-batches) and untouched
 /// activations live for the whole step.
 ///
 /// Example:

@@ -219,9 +219,11 @@ static std::string stepLabel(const Plan &P, const PlanStep &S) {
       .str();
 }
 
-llvm::Error GpuBackend::runPlan(Prepared &P) {
+llvm::Error GpuBackend::runPlan(Prepared &P, bool SkipPerUpdate) {
+  assert((!SkipPerUpdate || CopiesFresh == &P) && "stale weight copies");
+  CopiesFresh = &P; // every plan shares the activation buffer
   for (const PlanStep &S : P.P.Steps) {
-    if (S.K == PlanStep::Alias)
+    if (S.K == PlanStep::Alias || (SkipPerUpdate && S.PerUpdate))
       continue;
     if (Timer)
       if (llvm::Error E = Timer->begin(Stream))
@@ -339,6 +341,7 @@ bool GpuBackend::kernelPlans(std::vector<NamedPlan> &Plans,
 }
 
 llvm::Error GpuBackend::uploadParams(const ParamStore &Store) {
+  CopiesFresh = nullptr;
   std::vector<float> Host(Layout.TotalFloats, 0.0f);
   for (const auto &P : M.Params)
     std::copy(Store.data(*P), Store.data(*P) + P->numel(),

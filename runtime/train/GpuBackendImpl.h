@@ -49,9 +49,11 @@ struct Prepared {
   std::map<std::string, gpu::CuDevicePtr> Scratch;
   unsigned Ids = 0, Targets = 0;
   /// Resident micro-steps: after one eager run (autotuning, lazy loading)
-  /// the plan run + gradient accumulation is captured once and replayed.
+  /// the plan run + gradient accumulation is captured once and replayed:
+  /// Graphs[0] runs every step, Graphs[1] skips the PerUpdate ones (the
+  /// weight copies, still valid from an earlier micro-batch).
   int64_t EagerRuns = 0;
-  gpu::CuGraphExec Graph = nullptr;
+  gpu::CuGraphExec Graphs[2] = {nullptr, nullptr};
 };
 
 /// A single generated kernel outside any plan (accumulate, norms, EMA).
@@ -108,14 +110,16 @@ private:
   llvm::Error allocateShape(Prepared &P);
   llvm::Error uploadInputs(Prepared &P, llvm::ArrayRef<int32_t> X,
                            llvm::ArrayRef<int32_t> Y);
-  llvm::Error runPlan(Prepared &P);
+  /// Launches P's steps; with \p SkipPerUpdate, not its PerUpdate steps
+  /// (only while CopiesFresh == &P).
+  llvm::Error runPlan(Prepared &P, bool SkipPerUpdate = false);
   llvm::Error launch(Prepared &P, const PlanStep &S);
   /// The captured part of a resident micro-step: the plan, then the
   /// gradient accumulation (and a gradient memset when the plan leaves
   /// some parameters without one).
-  llvm::Error runMicroBody(Prepared &P);
+  llvm::Error runMicroBody(Prepared &P, bool SkipPerUpdate);
   /// Runs runMicroBody through P's CUDA graph (captured on first use).
-  llvm::Error runMicroGraph(Prepared &P);
+  llvm::Error runMicroGraph(Prepared &P, bool SkipPerUpdate);
   void dropGraphs();
   /// Compiles and loads one helper kernel (cached by name).
   llvm::Expected<Helper *> helper(const KernelSpec &K);
@@ -141,6 +145,10 @@ private:
   std::unique_ptr<gpu::KernelTimer> Timer; ///< HYBC_DEBUG>=2.
   gpu::CuStream Stream = nullptr; ///< Every launch (blocking: the legacy
                                   ///< stream still orders against it).
+  /// The plan whose PerUpdate results (bf16 weight copies) sit in the
+  /// shared activation buffer and match the current parameters; null after
+  /// a parameter update, an upload or a move of that buffer.
+  Prepared *CopiesFresh = nullptr;
   bool UseGraphs = true;          ///< HYBC_CUDA_GRAPH, off while timing.
   int64_t TimedSteps = 0;                  ///< Resident steps timed.
 

@@ -134,22 +134,23 @@ llvm::Error GpuBackend::startResident(const ParamStore &Store,
   return llvm::Error::success();
 }
 
-llvm::Error GpuBackend::runMicroBody(Prepared &P) {
+llvm::Error GpuBackend::runMicroBody(Prepared &P, bool SkipPerUpdate) {
   if (P.G->ParamGrads.size() != M.Params.size())
     if (llvm::Error E = D.memsetD8(Grads, 0, Layout.TotalFloats * 4, Stream))
       return E;
-  if (llvm::Error E = runPlan(P))
+  if (llvm::Error E = runPlan(P, SkipPerUpdate))
     return E;
   gpu::LaunchArg Acc[] = {gpu::LaunchArg::buffer(AccGrads),
                           gpu::LaunchArg::buffer(Grads)};
   return launchHelper(StepKs.Accumulate, Acc);
 }
 
-llvm::Error GpuBackend::runMicroGraph(Prepared &P) {
-  if (!P.Graph) {
+llvm::Error GpuBackend::runMicroGraph(Prepared &P, bool SkipPerUpdate) {
+  gpu::CuGraphExec &Graph = P.Graphs[SkipPerUpdate ? 1 : 0];
+  if (!Graph) {
     if (llvm::Error E = D.streamBeginCapture(Stream))
       return E;
-    llvm::Error Body = runMicroBody(P);
+    llvm::Error Body = runMicroBody(P, SkipPerUpdate);
     auto G = D.streamEndCapture(Stream);
     if (Body || !G)
       return llvm::joinErrors(std::move(Body),
@@ -158,17 +159,20 @@ llvm::Error GpuBackend::runMicroGraph(Prepared &P) {
     llvm::consumeError(D.graphDestroy(*G));
     if (!X)
       return X.takeError();
-    P.Graph = *X;
+    Graph = *X;
   }
-  return D.graphLaunch(P.Graph, Stream);
+  CopiesFresh = &P;
+  return D.graphLaunch(Graph, Stream);
 }
 
 void GpuBackend::dropGraphs() {
+  CopiesFresh = nullptr; // the activation buffer moved
   for (auto &KV : Shapes)
-    if (KV.second->Graph) {
-      llvm::consumeError(D.graphExecDestroy(KV.second->Graph));
-      KV.second->Graph = nullptr;
-    }
+    for (gpu::CuGraphExec &G : KV.second->Graphs)
+      if (G) {
+        llvm::consumeError(D.graphExecDestroy(G));
+        G = nullptr;
+      }
 }
 
 llvm::Error GpuBackend::microStepResident(const StepShape &S, int64_t Micro,
@@ -184,7 +188,10 @@ llvm::Error GpuBackend::microStepResident(const StepShape &S, int64_t Micro,
   // The first run is eager: it autotunes GEMMs and loads kernels, which
   // must not happen during a capture.
   bool Replay = UseGraphs && (*P)->EagerRuns > 0;
-  if (llvm::Error E = Replay ? runMicroGraph(**P) : runMicroBody(**P))
+  // The weight copies of an earlier micro-batch of this step are reused.
+  bool Skip = CopiesFresh == *P;
+  if (llvm::Error E =
+          Replay ? runMicroGraph(**P, Skip) : runMicroBody(**P, Skip))
     return E;
   if (!Replay)
     ++(*P)->EagerRuns;
@@ -212,6 +219,7 @@ llvm::Expected<double> GpuBackend::gradNorm() {
 }
 
 llvm::Error GpuBackend::applyUpdate(const ResidentStepArgs &A, double Norm) {
+  CopiesFresh = nullptr; // the parameters change
   double Coef = A.GradClip / (Norm + 1e-6);
   if (A.GradClip > 0 && Coef < 1.0) {
     gpu::LaunchArg Sc[] = {gpu::LaunchArg::buffer(AccGrads),

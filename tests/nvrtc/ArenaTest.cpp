@@ -231,4 +231,29 @@ TEST(Arena, AliasStepsDoNotExtendLifetimes) {
   EXPECT_NE(AP->Values[6].Offset, AP->Values[5].Offset);
 }
 
+TEST(Arena, PerUpdateResultsLiveForTheWholeStep) {
+  // %5 (a weight copy made by a PerUpdate step) is read again by the next
+  // micro-batch, whose run skips the copy: no other value may take its
+  // slot, even one that lives only before the copy or after its last use.
+  Plan P;
+  addBuffer(P, 1, 1000, PlanBuffer::Param);
+  addBuffer(P, 4, 256, PlanBuffer::Activation);
+  addBuffer(P, 5, 256, PlanBuffer::Activation, "bf16");
+  addBuffer(P, 6, 256, PlanBuffer::Activation);
+  addKernel(P, {4});
+  addKernel(P, {1, 5});
+  P.Steps.back().PerUpdate = true;
+  addKernel(P, {5});
+  addKernel(P, {6});
+  auto AP = planArena(P, ArenaOptions());
+  ASSERT_TRUE(bool(AP)) << toString(AP.takeError());
+  EXPECT_NE(AP->Values[4].Offset, AP->Values[5].Offset);
+  EXPECT_NE(AP->Values[6].Offset, AP->Values[5].Offset);
+  // Without the flag it shares theirs.
+  P.Steps[1].PerUpdate = false;
+  auto Plain = planArena(P, ArenaOptions());
+  ASSERT_TRUE(bool(Plain)) << toString(Plain.takeError());
+  EXPECT_EQ(Plain->Values[5].Offset, Plain->Values[4].Offset);
+}
+
 } // namespace
