@@ -9,6 +9,9 @@
 #              full val prefix (PyTorch reference: val_bpb 1.854)
 #   prof       baseline_gpt, PROF_STEPS steps with HYBC_DEBUG=2: per-kernel
 #              device times (stderr table) and peak memory
+#   attn       attention parity tests and kernel times at the baseline shape
+#              for each HYBC_ATTN_TILES in ATTN_TILES_LIST (space-separated
+#              W:BC:STEP; "-" = the default tiles)
 #   ref        the PyTorch reference (.gpu/ref/train_gpt.py, fetched from
 #              openai/parameter-golf, never committed) for REF_STEPS steps on
 #              the same GPU: its step times and peak memory
@@ -27,6 +30,15 @@ if [[ $PHASES == *,tests,* ]]; then
   echo "== gpu_tests"
   /usr/bin/time -f "gpu_tests wall %e s" $B/gpu_tests --gtest_brief=1 2>&1 |
     tee "$OUT/gpu_tests.log" | tail -30
+fi
+if [[ $PHASES == *,attn,* ]]; then
+  for t in ${ATTN_TILES_LIST:--}; do
+    echo "== attention tiles $t"
+    [[ $t == - ]] && t=
+    HYBC_ATTN_TILES=$t $B/gpu_tests --gtest_also_run_disabled_tests \
+      --gtest_filter='*AttentionParity*:*AttentionTrainingShape*' 2>&1 |
+      grep -E " us$|FAILED|PASSED|tests ran"
+  done
 fi
 if [[ $PHASES == *,tiny,* ]]; then
   PAR=(--set train.iterations=${PARITY_STEPS:-20} --set train.val_every=0

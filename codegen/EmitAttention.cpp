@@ -101,7 +101,8 @@ std::string AttnDims::signature() const {
 
 llvm::Expected<AttnDims> hybc::attentionDimsOf(const ir::TensorType &Q,
                                                const ir::TensorType &K,
-                                               const ir::TensorType &V) {
+                                               const ir::TensorType &V,
+                                               const AttnTileOverride &Tiles) {
   auto Fail = [&](llvm::StringRef Why) {
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "attention codegen: q " + Q.str() + ", k " +
@@ -127,6 +128,20 @@ llvm::Expected<AttnDims> hybc::attentionDimsOf(const ir::TensorType &Q,
     D.FwdBr = D.BwdBq = 16 * D.FwdWarps;
     D.FwdBc = D.BwdBk = 64;
     D.BwdStep = D.D > 64 ? 32 : 64;
+    if (Tiles.any()) {
+      D.Overridden = true;
+      D.FwdWarps = Tiles.FwdWarps ? Tiles.FwdWarps : D.FwdWarps;
+      D.FwdBc = Tiles.FwdBc ? Tiles.FwdBc : D.FwdBc;
+      D.BwdStep = Tiles.BwdStep ? Tiles.BwdStep : D.BwdStep;
+      D.FwdBr = D.BwdBq = 16 * D.FwdWarps;
+      if ((D.FwdWarps != 4 && D.FwdWarps != 8) || D.FwdBc % 16 != 0 ||
+          D.FwdBc > 128 || D.FwdBr > 2 * D.FwdBc ||
+          (D.BwdStep != 16 && D.BwdStep != 32 && D.BwdStep != 64 &&
+           D.BwdStep != 128))
+        return Fail("bad HYBC_ATTN_TILES (hint: forward warps 4 or 8, key "
+                    "tile a multiple of 16 up to 128 and at least 8 x the "
+                    "warps, backward step 16, 32, 64 or 128)");
+    }
   } else if (D.D > 64) {
     D.FwdBr = 32, D.FwdBc = 16;
     D.BwdBk = 16, D.BwdBq = 16;
@@ -161,6 +176,22 @@ void hybc::writeAttentionConstants(SourceWriter &W, const AttnDims &D,
 __device__ __forceinline__ float ld(const float *P) { return *P; }
 __device__ __forceinline__ float ld(const hybc::bf16 *P) {
   return hybc::toFloat(*P);
+}
+// 8 consecutive values (P 32-byte / 16-byte aligned).
+__device__ __forceinline__ void ld8(float (&X)[8], const float *P) {
+  const float4 A = reinterpret_cast<const float4 *>(P)[0];
+  const float4 B = reinterpret_cast<const float4 *>(P)[1];
+  X[0] = A.x, X[1] = A.y, X[2] = A.z, X[3] = A.w;
+  X[4] = B.x, X[5] = B.y, X[6] = B.z, X[7] = B.w;
+}
+__device__ __forceinline__ void ld8(float (&X)[8], const hybc::bf16 *P) {
+  const uint4 U = *reinterpret_cast<const uint4 *>(P);
+  const unsigned W[4] = {U.x, U.y, U.z, U.w};
+#pragma unroll
+  for (int I = 0; I < 4; ++I) {
+    X[2 * I] = __uint_as_float(W[I] << 16);
+    X[2 * I + 1] = __uint_as_float(W[I] & 0xffff0000u);
+  }
 }
 __device__ __forceinline__ void st(float *P, float X) { *P = X; }
 __device__ __forceinline__ void st(hybc::bf16 *P, float X) {
@@ -341,7 +372,7 @@ hybc::emitAttentionForward(const ir::Op &O, const EmitContext &C) {
                                    "attention codegen: expected an attention "
                                    "op with 3 operands and 2 results");
   auto D = attentionDimsOf(O.operand(0)->type(), O.operand(1)->type(),
-                           O.operand(2)->type());
+                           O.operand(2)->type(), C.AttnTiles);
   if (!D)
     return D.takeError();
   if (D->Mma)

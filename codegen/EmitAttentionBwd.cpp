@@ -318,7 +318,8 @@ void assemblePass(KernelSpec &K, const AttnDims &D, const ir::Op &O,
            : (D.Mma ? attentionMmaDqBody() : llvm::StringRef(kDqBody));
   // Up to d = 64 the tensor-core passes keep 12 warps per SM (3 dK/dV
   // blocks of 4, 2 dQ blocks of 8): registers are capped to fit.
-  unsigned MinBlocks = D.Mma && D.D <= 64 ? (DkDv ? 3 : 2) : 0;
+  unsigned MinBlocks =
+      D.Mma && D.D <= 64 && !D.Overridden ? (DkDv ? 3 : 2) : 0;
   assemble(K, D, O, C, Summary, Body, true,
            Bf16 & (DkDv ? kDkDvTensors : kDqTensors), MinBlocks);
 }
@@ -354,7 +355,7 @@ hybc::emitAttentionBackward(const ir::Op &O, const EmitContext &C) {
                                    "attention_bwd op (do,q,k,v,o,lse) -> "
                                    "(dq,dk,dv)");
   auto D = attentionDimsOf(O.operand(1)->type(), O.operand(2)->type(),
-                           O.operand(3)->type());
+                           O.operand(3)->type(), C.AttnTiles);
   if (!D)
     return D.takeError();
   const unsigned Bf = attentionBf16Mask(O, C);
@@ -365,7 +366,11 @@ hybc::emitAttentionBackward(const ir::Op &O, const EmitContext &C) {
   };
   std::vector<KernelSpec> Ks;
   KernelSpec Pre = makeSpec(*D, "pre", 256, O, Bf, kPreTensors);
-  Pre.Grid[0] = static_cast<unsigned>(ceilDiv(RN, 8));
+  // kPl lanes per row: d / 8 rounded up to a power of two (the pre body).
+  int64_t Lanes = 1;
+  while (Lanes * 8 < D->D)
+    Lanes *= 2;
+  Pre.Grid[0] = static_cast<unsigned>(ceilDiv(RN, 256 / Lanes));
   Pre.Args = {
       attentionBufferArg("dout", QN, O.operand(0)->id(), false, Bf & AtDo),
       attentionBufferArg("o", QN, O.operand(4)->id(), false, Bf & AtO),

@@ -43,6 +43,9 @@ struct AttnDims {
   /// inner tile of both backward passes.
   bool Mma = false;
   int64_t FwdWarps = 4, BwdStep = 64;
+  /// Tiles set by an AttnTileOverride: no register caps (MinBlocks), which
+  /// are tuned for the default tiles.
+  bool Overridden = false;
   /// "b{B}_t{T}_hq{Hq}_hkv{Hkv}_d{D}".
   std::string signature() const;
   int64_t group() const { return Hq / Hkv; }
@@ -55,9 +58,11 @@ struct AttnDims {
 /// fallback uses 64/32 forward and 32/32 backward tiles up to d = 64,
 /// 32/16 and 16/16 above (within 48 KiB of static shared memory). Errors
 /// name the shape.
+/// \p Tiles replaces tensor-core tile choices (errors name a bad one).
 llvm::Expected<AttnDims> attentionDimsOf(const ir::TensorType &Q,
                                          const ir::TensorType &K,
-                                         const ir::TensorType &V);
+                                         const ir::TensorType &V,
+                                         const AttnTileOverride &Tiles = {});
 
 /// The attention tensors that may be stored in bf16 (one bit each; lse is
 /// always fp32). Forward: q, k, v (operands 0..2), o (result 0); backward:

@@ -340,7 +340,8 @@ std::vector<KernelSpec> hybc::emitAttentionForwardMma(const ir::Op &O,
   writeAttentionConstants(W, D, Threads);
   writeAttentionMmaHelpers(W);
   emitVerbatim(W, kFwdSoftmax);
-  openKernel(W, K, Threads, D.FwdWarps == 8 ? 2 : 0); // 16 warps per SM
+  // 16 warps per SM with the default tiles.
+  openKernel(W, K, Threads, D.FwdWarps == 8 && !D.Overridden ? 2 : 0);
   emitVerbatim(W, kFwdBody);
   W.close();
   finishKernel(K, W);

@@ -35,22 +35,29 @@ using namespace hybc;
 
 namespace {
 
-/// The pre-pass of both paths: one warp per (b, t, h) row, dout and o read
-/// as fp32 or bf16 (`ld`).
+/// The pre-pass of both paths: kPl lanes per (b, t, h) row (kD / 8 rounded
+/// up to a power of two), each reading 8 consecutive values of dout and of
+/// o (16-byte bf16 or two 16-byte fp32 loads), then a fixed-order
+/// butterfly over the row's lanes.
 const char kPreBody[] = R"(
 using namespace hybc_attn;
-const int Row = blockIdx.x * 8 + (threadIdx.x >> 5), Lane = threadIdx.x & 31;
+static constexpr int kPl = kD <= 8 ? 1 : kD <= 16 ? 2 : kD <= 32 ? 4
+                         : kD <= 64 ? 8 : 16; // lanes per row
+const int Row = blockIdx.x * (256 / kPl) + threadIdx.x / kPl;
+const int Sub = threadIdx.x % kPl;
 if (Row >= kB * kT * kHq)
-  return; // warp-uniform
-const auto *A = dout + (unsigned long long)Row * kD;
-const auto *Bv = o + (unsigned long long)Row * kD;
+  return; // whole lane groups
 float S = 0.f;
-for (int Dd = Lane; Dd < kD; Dd += 32)
-  S = fmaf(ld(A + Dd), ld(Bv + Dd), S);
+if (Sub * 8 < kD) {
+  float A[8], O8[8];
+  ld8(A, dout + (unsigned long long)Row * kD + Sub * 8);
+  ld8(O8, o + (unsigned long long)Row * kD + Sub * 8);
 #pragma unroll
-for (int Off = 16; Off > 0; Off >>= 1)
-  S += __shfl_xor_sync(0xffffffffu, S, Off);
-if (Lane == 0) {
+  for (int E = 0; E < 8; ++E)
+    S = fmaf(A[E], O8[E], S);
+}
+S = hybc::groupSum<kPl>(S);
+if (Sub == 0) {
   int H = Row % kHq, T = (Row / kHq) % kT, B = Row / (kHq * kT);
   attn_dv_rowsum[((unsigned long long)B * kHq + H) * kT + T] = S;
 })";

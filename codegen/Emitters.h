@@ -37,6 +37,15 @@
 namespace hybc {
 
 /// What every emitter may need beyond the op itself.
+/// Tile choices of the tensor-core attention kernels that replace the
+/// defaults (0 = keep it): forward warps (4 or 8; also the dQ pass's query
+/// tile of 16 per warp), forward key tile and backward inner step. Set from
+/// HYBC_ATTN_TILES for tuning; the kernels' names do not change.
+struct AttnTileOverride {
+  int FwdWarps = 0, FwdBc = 0, BwdStep = 0;
+  bool any() const { return FwdWarps || FwdBc || BwdStep; }
+};
+
 struct EmitContext {
   std::string SpecPath; ///< The .hyb file, for kernel header comments.
   /// Values the lowering stores in bf16 (codegen/StoragePrecision.h); null
@@ -44,6 +53,7 @@ struct EmitContext {
   /// `const hybc::bf16 *` / `hybc::bf16 *` and convert on load/store.
   const llvm::DenseSet<const ir::Value *> *Bf16 = nullptr;
   bool isBf16(const ir::Value *V) const { return Bf16 && Bf16->count(V); }
+  AttnTileOverride AttnTiles = {};
 };
 
 /// The embedded device prelude (codegen/prelude/hybc_prelude.cuh): bf16

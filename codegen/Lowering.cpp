@@ -18,7 +18,6 @@
 #include "llvm/Support/FormatVariadic.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <map>
 
 using namespace hybc;
@@ -335,8 +334,7 @@ LoweringOptions hybc::gpuLoweringOptions() {
   LoweringOptions O;
   O.Bf16Storage = true;
   O.Bf16Attention = true;
-  const char *Residual = std::getenv("HYBC_BF16_RESIDUAL");
-  O.Bf16Residual = !Residual || std::string(Residual) != "0";
+  O.Bf16Residual = true;
   return O;
 }
 

@@ -54,7 +54,7 @@ struct LoweringOptions {
 
 /// The options the CUDA backend (and `hybc compile`, which shows what it
 /// runs) lowers with: bf16 activation storage on, the residual stream
-/// included unless HYBC_BF16_RESIDUAL=0.
+/// included (HYBC_BF16_RESIDUAL=0 turns that off: runtime/gpu/GpuOptions.h).
 LoweringOptions gpuLoweringOptions();
 
 /// Lowers G (built for one micro-batch shape) to a plan of kernel launches,

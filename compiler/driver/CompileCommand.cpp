@@ -12,6 +12,7 @@
 #include "compiler/driver/CompileSteps.h"
 #ifdef HYBC_HAVE_CUDA
 #include "runtime/gpu/Arena.h"
+#include "runtime/train/GpuCompileKnobs.h"
 #endif
 #include "compiler/driver/Driver.h"
 #include "compiler/passes/Passes.h"
@@ -103,7 +104,12 @@ llvm::Error emitKernels(const Model &M, llvm::StringRef Emit,
   std::vector<Plan> Plans;
   std::vector<NamedPlan> Named;
   Plans.reserve(4);
+  auto GO = gpu::gpuOptions();
+  if (!GO)
+    return GO.takeError();
+  GpuCompileKnobs Knobs = gpuCompileKnobs(*GO);
   EmitContext C{M.S.Path};
+  C.AttnTiles = Knobs.AttnTiles;
   for (int V = 0; V < 4; ++V) {
     bool R = V & 1, Q = V & 2;
     if ((R && !M.S.Model.Recurrence.Enabled) ||
@@ -112,7 +118,7 @@ llvm::Error emitKernels(const Model &M, llvm::StringRef Emit,
     auto G = buildStepGraph(M, R, Q);
     if (!G)
       return G.takeError();
-    auto P = lowerToKernels(**G, C, gpuLoweringOptions());
+    auto P = lowerToKernels(**G, C, Knobs.Lowering);
     if (!P)
       return P.takeError();
     Plans.push_back(std::move(*P));

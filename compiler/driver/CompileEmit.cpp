@@ -12,6 +12,7 @@
 #include "runtime/gpu/GpuModule.h"
 #include "runtime/gpu/GpuOptions.h"
 #include "runtime/gpu/KernelCache.h"
+#include "runtime/train/GpuCompileKnobs.h"
 #endif
 
 #include "llvm/Support/FileSystem.h"
@@ -32,7 +33,10 @@ hybc::buildStepGraph(const Model &M, bool Recurrence, bool Qat) {
   auto G = buildForward(M, O);
   if (llvm::Error E = autodiff(*G, 1.0 / static_cast<double>(T.GradAccum)))
     return E;
-  rematerialize(*G); // as the CUDA backend runs it
+  auto GO = gpu::gpuOptions();
+  if (!GO)
+    return GO.takeError();
+  rematerialize(*G, gpuCompileKnobs(*GO).Remat); // as the CUDA backend does
   return G;
 }
 

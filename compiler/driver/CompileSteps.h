@@ -32,7 +32,8 @@
 namespace hybc {
 
 /// Forward + backward graph of one training micro-step (Qat: matrices go
-/// through fake_quant, as in the late-QAT phase).
+/// through fake_quant, as in the late-QAT phase), rematerialized as the
+/// CUDA backend does it under the HYBC_REMAT knob.
 llvm::Expected<std::unique_ptr<ir::Graph>>
 buildStepGraph(const ir::Model &M, bool Recurrence, bool Qat = false);
 

@@ -58,8 +58,12 @@ llvm::Error autodiff(ir::Graph &G, double Scale);
 /// alive anyway, so they die in the forward (less activation memory, one
 /// more element-wise kernel each). Returns how many were recomputed.
 /// Example: `%12 = rms_norm(%11)` read by `matmul(%399, %12) {ta=1}` in the
-/// backward gets `%402 = rms_norm(%11)` there instead.
-unsigned rematerialize(ir::Graph &G);
+/// backward gets `%402 = rms_norm(%11)` there instead. \p O picks the op
+/// kinds: norms (rms_norm), activations (relu2, leaky_relu2, silu).
+struct RematOptions {
+  bool Norms = true, Activations = true;
+};
+unsigned rematerialize(ir::Graph &G, const RematOptions &O = {});
 
 } // namespace hybc
 

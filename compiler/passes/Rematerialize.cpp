@@ -30,9 +30,11 @@ using namespace hybc::ir;
 
 namespace {
 
-bool cheapRowOp(OpKind K) {
-  return K == OpKind::RmsNorm || K == OpKind::Relu2 ||
-         K == OpKind::LeakyRelu2 || K == OpKind::Silu;
+bool cheapRowOp(OpKind K, const RematOptions &O) {
+  if (K == OpKind::RmsNorm)
+    return O.Norms;
+  return O.Activations && (K == OpKind::Relu2 || K == OpKind::LeakyRelu2 ||
+                           K == OpKind::Silu);
 }
 
 struct Use {
@@ -47,7 +49,8 @@ struct Candidate {
   llvm::SmallVector<Use, 4> Late;
 };
 
-std::vector<Candidate> findCandidates(const Graph &G, size_t LossPos) {
+std::vector<Candidate> findCandidates(const Graph &G, size_t LossPos,
+                                      const RematOptions &RO) {
   llvm::DenseMap<const Value *, llvm::SmallVector<Use, 4>> Uses;
   auto Ops = G.ops();
   for (size_t P = 0; P < Ops.size(); ++P)
@@ -57,7 +60,7 @@ std::vector<Candidate> findCandidates(const Graph &G, size_t LossPos) {
   for (size_t P = 0; P < LossPos; ++P) {
     const Op &O = *Ops[P];
     const Value *X = O.numOperands() == 1 ? O.operand(0) : nullptr;
-    if (!cheapRowOp(O.kind()) || O.numResults() != 1 || !X ||
+    if (!cheapRowOp(O.kind(), RO) || O.numResults() != 1 || !X ||
         X->def()->kind() == OpKind::ParamRef)
       continue;
     bool InputLive = false;
@@ -78,7 +81,7 @@ std::vector<Candidate> findCandidates(const Graph &G, size_t LossPos) {
 
 } // namespace
 
-unsigned hybc::rematerialize(Graph &G) {
+unsigned hybc::rematerialize(Graph &G, const RematOptions &RO) {
   if (!G.Output)
     return 0;
   auto Ops = G.ops();
@@ -87,7 +90,7 @@ unsigned hybc::rematerialize(Graph &G) {
     ++LossPos;
   if (LossPos == Ops.size())
     return 0;
-  std::vector<Candidate> Cands = findCandidates(G, LossPos);
+  std::vector<Candidate> Cands = findCandidates(G, LossPos, RO);
   for (const Candidate &C : Cands) {
     const Op &O = *C.Def;
     OpContext Saved = G.Ctx;

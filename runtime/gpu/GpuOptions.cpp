@@ -50,6 +50,12 @@ const EnvVarInfo kVars[] = {
      "0 launches resident micro-steps eagerly instead of replaying a graph"},
     {"HYBC_GEMM_AUTOTUNE", "bool",
      "0 takes cuBLASLt's first heuristic algorithm (reproducible runs)"},
+    {"HYBC_BF16_RESIDUAL", "bool",
+     "0 keeps the residual stream and activation gradients fp32"},
+    {"HYBC_REMAT", "norms,acts|norms|acts|none",
+     "forward values recomputed in the backward (default norms,acts)"},
+    {"HYBC_ATTN_TILES", "W:BC:STEP",
+     "attention forward warps, key tile, backward step (0 = default)"},
     {"HYBC_DEVICE", "int", "CUDA device ordinal (default 0)"},
     {"HYBC_CUDA_DRIVER", "path",
      "driver library to dlopen (default libcuda.so.1)"},
@@ -100,6 +106,41 @@ void readString(EnvLookup Env, StringRef Var, std::string &Out) {
   Optional<std::string> V = Env(Var);
   if (V && !V->empty())
     Out = *V;
+}
+
+Error readRemat(EnvLookup Env, GpuOptions &O) {
+  Optional<std::string> V = Env("HYBC_REMAT");
+  if (!V || V->empty())
+    return Error::success();
+  O.RematNorms = O.RematActs = false;
+  SmallVector<StringRef, 2> Parts;
+  StringRef(*V).split(Parts, ',');
+  for (StringRef P : Parts) {
+    P = P.trim();
+    if (P == "norms")
+      O.RematNorms = true;
+    else if (P == "acts")
+      O.RematActs = true;
+    else if (P != "none")
+      return badValue("HYBC_REMAT", *V, "norms,acts, norms, acts or none");
+  }
+  return Error::success();
+}
+
+Error readAttnTiles(EnvLookup Env, GpuOptions &O) {
+  Optional<std::string> V = Env("HYBC_ATTN_TILES");
+  if (!V || V->empty())
+    return Error::success();
+  SmallVector<StringRef, 3> Parts;
+  StringRef(*V).split(Parts, ':');
+  int *Out[] = {&O.AttnFwdWarps, &O.AttnFwdBc, &O.AttnBwdStep};
+  bool Bad = Parts.size() != 3;
+  for (size_t I = 0; !Bad && I < 3; ++I)
+    Bad = Parts[I].trim().getAsInteger(10, *Out[I]) || *Out[I] < 0;
+  if (Bad)
+    return badValue("HYBC_ATTN_TILES", *V,
+                    "W:BC:STEP, e.g. 8:64:64 (0 keeps a default)");
+  return Error::success();
 }
 
 Error checkArch(StringRef Arch) {
@@ -197,6 +238,12 @@ Expected<GpuOptions> parseGpuOptions(EnvLookup Env,
   if (Optional<std::string> V = Env("HYBC_DEVICE"); V && !V->empty())
     if (StringRef(*V).trim().getAsInteger(10, O.Device) || O.Device < 0)
       return badValue("HYBC_DEVICE", *V, "a device ordinal (0, 1, ...)");
+  if (Error E = readBool(Env, "HYBC_BF16_RESIDUAL", O.Bf16Residual))
+    return E;
+  if (Error E = readRemat(Env, O))
+    return E;
+  if (Error E = readAttnTiles(Env, O))
+    return E;
   readString(Env, "HYBC_ARCH", O.Arch);
   if (!O.Arch.empty())
     if (Error E = checkArch(O.Arch))
@@ -255,6 +302,15 @@ void printGpuOptions(raw_ostream &OS, const GpuOptions &O) {
      << "HYBC_FAST_MATH=" << B(O.FastMath) << "\n"
      << "HYBC_GEMM_AUTOTUNE=" << B(O.GemmAutotune) << "\n"
      << "HYBC_CUDA_GRAPH=" << B(O.CudaGraph) << "\n"
+     << "HYBC_BF16_RESIDUAL=" << B(O.Bf16Residual) << "\n"
+     << "HYBC_REMAT="
+     << (O.RematNorms && O.RematActs ? "norms,acts"
+         : O.RematNorms              ? "norms"
+         : O.RematActs               ? "acts"
+                                     : "none")
+     << "\n"
+     << "HYBC_ATTN_TILES=" << O.AttnFwdWarps << ":" << O.AttnFwdBc << ":"
+     << O.AttnBwdStep << "\n"
      << "HYBC_DEVICE=" << O.Device << "\n"
      << "HYBC_CUDA_DRIVER=" << O.CudaDriverPath << "\n"
      << "HYBC_CUDA_HOME=" << O.CudaHome << "\n";

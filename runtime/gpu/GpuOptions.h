@@ -67,6 +67,15 @@ struct GpuOptions {
   /// HYBC_CUDA_GRAPH: replay each resident micro-step's plan as a CUDA
   /// graph after its first (eager) run; 0 launches everything eagerly.
   bool CudaGraph = true;
+  /// HYBC_BF16_RESIDUAL: store the residual stream and activation
+  /// gradients in bf16 (as the PG reference); 0 keeps them fp32.
+  bool Bf16Residual = true;
+  /// HYBC_REMAT: which cheap forward values the backward recomputes
+  /// instead of keeping ("norms,acts", "norms", "acts" or "none").
+  bool RematNorms = true, RematActs = true;
+  /// HYBC_ATTN_TILES "W:BC:STEP": tensor-core attention forward warps, key
+  /// tile and backward step (0 = default), for tuning.
+  int AttnFwdWarps = 0, AttnFwdBc = 0, AttnBwdStep = 0;
   int Device = 0;          ///< HYBC_DEVICE: CUDA device ordinal.
   std::string CudaDriverPath = "libcuda.so.1"; ///< HYBC_CUDA_DRIVER.
   std::string CudaHome; ///< HYBC_CUDA_HOME, CUDA_HOME, CUDA_PATH, build's.

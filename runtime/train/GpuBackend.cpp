@@ -15,6 +15,7 @@
 #ifdef HYBC_HAVE_CUDA
 #include "codegen/Lowering.h"
 #include "compiler/passes/Passes.h"
+#include "runtime/train/GpuCompileKnobs.h"
 #include "ir/Printer.h"
 
 #include "llvm/Support/FormatVariadic.h"
@@ -101,13 +102,15 @@ llvm::Expected<Prepared *> GpuBackend::prepare(const StepShape &S,
       return E;
     Log.stage("autodiff");
     Log.ir("autodiff", *P->G);
-    unsigned N = rematerialize(*P->G);
+    unsigned N = rematerialize(*P->G, gpuCompileKnobs(GO).Remat);
     Log.stage(llvm::formatv("rematerialize ({0} values)", N).str());
     Log.ir("rematerialize", *P->G);
   }
+  GpuCompileKnobs Knobs = gpuCompileKnobs(GO);
   EmitContext C;
   C.SpecPath = M.S.Path;
-  auto Pl = lowerToKernels(*P->G, C, gpuLoweringOptions());
+  C.AttnTiles = Knobs.AttnTiles;
+  auto Pl = lowerToKernels(*P->G, C, Knobs.Lowering);
   if (!Pl)
     return Pl.takeError();
   P->P = std::move(*Pl);

@@ -137,7 +137,7 @@ TEST(EmitAttention, LaunchConfigsAndBindings) {
   EXPECT_EQ(F.Args[4].Elements, 2 * 8 * 1024);
   // The Dv scratch is written by the pre-pass and read by both passes.
   const KernelSpec &Pre = Ks[1], &Kv = Ks[2], &Dq = Ks[3];
-  EXPECT_EQ(Pre.Grid[0], 2u * 1024 * 8 / 8);
+  EXPECT_EQ(Pre.Grid[0], 2u * 1024 * 8 / 32); // 8 lanes per row of d = 64
   ASSERT_EQ(Pre.Args.back().Name, "attn_dv_rowsum");
   EXPECT_TRUE(Pre.Args.back().Output);
   EXPECT_TRUE(Pre.Args.back().Scratch);

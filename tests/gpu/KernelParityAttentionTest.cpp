@@ -16,6 +16,7 @@
 //===----------------------------------------------------------------------===//
 #include "codegen/Emitters.h"
 #include "runtime/cpu/Attention.h"
+#include "runtime/gpu/GpuOptions.h"
 #include "tests/common/TempDir.h"
 #include "tests/gpu/KernelParityUtil.h"
 
@@ -37,6 +38,16 @@ using namespace hybc::ir;
 using namespace hybc::test;
 
 namespace {
+
+/// HYBC_ATTN_TILES, so tuned tiles are checked and timed like the defaults.
+AttnTileOverride tilesFromEnvironment() {
+  auto GO = gpu::gpuOptions();
+  if (!GO) {
+    llvm::consumeError(GO.takeError());
+    return {};
+  }
+  return {GO->AttnFwdWarps, GO->AttnFwdBc, GO->AttnBwdStep};
+}
 
 struct Shape {
   int64_t B, T, Hq, Hkv, D;
@@ -178,6 +189,7 @@ TEST_P(AttentionParity, MatchesTheCpuOracle) {
                     {DO, Q, K, V, F->result(0), F->result(1)}, {QT, KT, KT});
   llvm::DenseSet<const Value *> Set = bf16Set(*F, *Bw, Bits);
   EmitContext C{"parity.hyb"};
+  C.AttnTiles = tilesFromEnvironment();
   C.Bf16 = &Set;
   auto Fk = emitAttentionForward(*F, C);
   auto Bk = emitAttentionBackward(*Bw, C);
@@ -300,6 +312,7 @@ TEST_F(GpuTest, DISABLED_AttentionTrainingShape) {
                     {DO, Q, K, V, F->result(0), F->result(1)}, {QT, KT, KT});
   llvm::DenseSet<const Value *> Set = bf16Set(*F, *Bw, 0xffu);
   EmitContext C{"bench.hyb"};
+  C.AttnTiles = tilesFromEnvironment();
   C.Bf16 = &Set;
   auto Fk = emitAttentionForward(*F, C);
   auto Bk = emitAttentionBackward(*Bw, C);
