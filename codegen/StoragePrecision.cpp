@@ -42,6 +42,10 @@ struct Decider {
   Use classify(const Op &O, int I) const {
     if (O.kind() == OpKind::MatMul)
       return Use::Gemm;
+    // An accumulating GEMM's add reads X and writes its result in the C
+    // buffer (Residual: C may be bf16; cuBLASLt reads and writes it).
+    if (Residual && O.kind() == OpKind::Add && F.AccumulationOf.count(&O))
+      return Use::Gemm;
     if (F.GroupOf.count(&O))
       return Use::Row;
     if (Attention && O.kind() == OpKind::Attention)
@@ -54,6 +58,7 @@ struct Decider {
   void producers();
   void consumers();
   void propagateDerived();
+  void agreeAcrossAccumulations();
 };
 
 void Decider::exclusions() {
@@ -61,6 +66,8 @@ void Decider::exclusions() {
     Groups[root(PG.second)].Excluded = true;
   if (G.Output)
     Groups[root(G.Output)].Excluded = true;
+  if (Residual)
+    return; // accumulation targets follow the rules (and agree, below)
   for (const GemmAccumulation &A : F.Accumulations) {
     Groups[root(A.Into)].Excluded = true;
     Groups[root(A.Add->result())].Excluded = true;
@@ -74,7 +81,7 @@ void Decider::producers() {
       Info.Members.push_back(V);
       if (Op->kind() == OpKind::Reshape)
         continue;
-      bool AccMatMul = Op->kind() == OpKind::MatMul &&
+      bool AccMatMul = !Residual && Op->kind() == OpKind::MatMul &&
                        F.AccumulationOf.count(Op.get());
       Use P = classify(*Op, -static_cast<int>(V->resultNo()) - 1);
       // Column-reduced row results are written by hybc_colsum kernels,
@@ -129,6 +136,24 @@ void Decider::propagateDerived() {
   }
 }
 
+/// X of an accumulation is written into the add result's buffer: both are
+/// bf16 or neither (to a fixed point: accumulations chain).
+void Decider::agreeAcrossAccumulations() {
+  bool Changed = true;
+  while (Changed) {
+    Changed = false;
+    for (const GemmAccumulation &A : F.Accumulations) {
+      const Value *X = A.Into, *S = A.Add->result();
+      if (F.Bf16.count(X) == F.Bf16.count(S))
+        continue;
+      for (const Value *V : {X, S})
+        for (const Value *M : Groups[root(V)].Members)
+          F.Bf16.erase(M);
+      Changed = true;
+    }
+  }
+}
+
 void hybc::decideBf16Storage(const Graph &G, FusionPlan &F, bool Attention,
                              bool Residual) {
   Decider D(G, F, Attention, Residual);
@@ -149,4 +174,5 @@ void hybc::decideBf16Storage(const Graph &G, FusionPlan &F, bool Attention,
       F.Bf16.insert(V);
   }
   D.propagateDerived();
+  D.agreeAcrossAccumulations();
 }

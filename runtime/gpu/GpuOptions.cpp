@@ -53,7 +53,7 @@ const EnvVarInfo kVars[] = {
     {"HYBC_BF16_RESIDUAL", "bool",
      "0 keeps the residual stream and activation gradients fp32"},
     {"HYBC_REMAT", "norms,acts|norms|acts|none",
-     "forward values recomputed in the backward (default norms,acts)"},
+     "forward values recomputed in the backward (default norms)"},
     {"HYBC_ATTN_TILES", "W:BC:STEP",
      "attention forward warps, key tile, backward step (0 = default)"},
     {"HYBC_DEVICE", "int", "CUDA device ordinal (default 0)"},
