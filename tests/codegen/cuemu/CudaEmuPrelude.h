@@ -43,6 +43,10 @@ inline unsigned __float_as_uint(float X) {
 inline float __expf(float X) { return expf(X); }
 inline float __logf(float X) { return logf(X); }
 inline float __fdividef(float A, float B) { return A / B; }
+inline void __sincosf(float X, float *S, float *C) {
+  *S = sinf(X);
+  *C = cosf(X);
+}
 
 #include "codegen/prelude/hybc_prelude.cuh"
 
