@@ -7,7 +7,10 @@
 /// deterministic block reductions and writes the row's nll (forward) or
 /// dlogits = scale / rows * (softmax(z) - onehot) * (1 - tanh^2) (backward).
 /// The mean loss is a second single-block kernel summing the row nll in
-/// fp64 in row order. Example: `%90 = lm_loss(%88, %89) {softcap=30,
+/// fp64 in row order. logits and dlogits are bf16 when StoragePrecision
+/// stores them so (kernel names get `_bf16io` / `_bf16i` / `_bf16o`); the
+/// softcap's tanh and the exponentials run on the SFU (__expf), accurate
+/// to ~1e-7 absolute, below the bf16 rounding of the logits. Example: `%90 = lm_loss(%88, %89) {softcap=30,
 /// per_token=0}` at 4096 rows x 1024 gives `hybc_lm_loss_fwd_r4096_v1024_*`
 /// writing scratch `nll`, then `hybc_lm_loss_mean_fwd_r4096_*`.
 ///
@@ -50,7 +53,7 @@ void writeRowPrologue(llvm::raw_ostream &OS, const LossShape &S) {
   OS << "  __shared__ float red[32];\n"
      << "  const hybc::i64 row = blockIdx.x;\n"
      << "  if (row >= kRows)\n    return;\n"
-     << "  const float *l = logits + row * kVocab;\n"
+     << "  const auto *l = logits + row * kVocab;\n"
      << "  float z[kPer];\n"
      << "  float mx = -__int_as_float(0x7f800000);\n"
      << "#pragma unroll\n"
@@ -58,8 +61,8 @@ void writeRowPrologue(llvm::raw_ostream &OS, const LossShape &S) {
      << "    const int v = k * kThreads + threadIdx.x;\n"
      << "    z[k] = 0.0f;\n"
      << "    if (v < kVocab) {\n"
-     << (S.Cap > 0 ? "      z[k] = kCap * tanhf(l[v] * kInvCap);\n"
-                   : "      z[k] = l[v];\n")
+     << (S.Cap > 0 ? "      z[k] = softcap(lossLd(l + v));\n"
+                   : "      z[k] = lossLd(l + v);\n")
      << "      mx = fmaxf(mx, z[k]);\n"
      << "    }\n"
      << "  }\n"
@@ -68,7 +71,7 @@ void writeRowPrologue(llvm::raw_ostream &OS, const LossShape &S) {
      << "#pragma unroll\n"
      << "  for (int k = 0; k < kPer; ++k)\n"
      << "    if (k * kThreads + threadIdx.x < kVocab)\n"
-     << "      sum += expf(z[k] - mx);\n"
+     << "      sum += __expf(z[k] - mx);\n"
      << "  sum = hybc::blockSum<kThreads>(sum, red);\n";
 }
 
@@ -80,7 +83,33 @@ void writeConstants(llvm::raw_ostream &OS, const LossShape &S) {
   float InvCap = S.Cap > 0 ? 1.0f / static_cast<float>(S.Cap) : 0.0f;
   if (S.Cap > 0)
     OS << constFloatDecl("kCap", S.Cap) << "\n";
-  OS << constFloatDecl("kInvCap", InvCap) << "\n";
+  OS << constFloatDecl("kInvCap", InvCap) << "\n"
+     << "__device__ __forceinline__ float lossLd(const float *P) { return *P; }\n"
+     << "__device__ __forceinline__ float lossLd(const hybc::bf16 *P) {\n"
+     << "  return hybc::toFloat(*P);\n}\n"
+     << "__device__ __forceinline__ void lossSt(float *P, float X) { *P = X; }\n"
+     << "__device__ __forceinline__ void lossSt(hybc::bf16 *P, float X) {\n"
+     << "  *P = hybc::toBf16(X);\n}\n";
+  // tanh(t) = 1 - 2 / (e^2t + 1) on the SFU (ex2, rcp): absolute error
+  // ~1e-7, which is what the softmax sees (the logits are bf16 anyway).
+  if (S.Cap > 0)
+    OS << "__device__ __forceinline__ float softcap(float X) {\n"
+       << "  const float E = __expf(2.0f * kInvCap * X);\n"
+       << "  return kCap * (1.0f - __fdividef(2.0f, E + 1.0f));\n}\n";
+}
+
+/// logits / dlogits typed bf16 when the lowering stores them so.
+KernelArg lossArg(llvm::StringRef Name, const ir::Value &V, bool Output,
+                  const EmitContext &C) {
+  KernelArg A = valueArg(Name, V, Output);
+  if (C.isBf16(&V))
+    A.CType = Output ? "hybc::bf16 *" : "const hybc::bf16 *";
+  return A;
+}
+
+/// "_bf16io" / "_bf16i" / "_bf16o" by which of logits / dlogits are bf16.
+std::string lossSuffix(bool In, bool Out) {
+  return In && Out ? "_bf16io" : In ? "_bf16i" : Out ? "_bf16o" : "";
 }
 
 KernelSpec meanKernel(const Op &O, const LossShape &S, const EmitContext &C) {
@@ -119,7 +148,7 @@ hybc::emitLossForward(const Op &O, const EmitContext &C) {
   K.Family = "loss";
   K.Grid[0] = static_cast<unsigned>(S.Rows);
   K.Block[0] = S.Threads;
-  K.Args.push_back(valueArg("logits", *O.operand(0), false));
+  K.Args.push_back(lossArg("logits", *O.operand(0), false, C));
   K.Args.push_back(valueArg("targets", *O.operand(1), false));
   if (PerToken)
     K.Args.push_back(valueArg("nll", *O.result(), true));
@@ -132,13 +161,16 @@ hybc::emitLossForward(const Op &O, const EmitContext &C) {
   writeRowPrologue(OS, S);
   OS << "  if (threadIdx.x == 0) {\n"
      << "    const int y = targets[row];\n"
-     << (S.Cap > 0 ? "    const float zy = kCap * tanhf(l[y] * kInvCap);\n"
-                   : "    const float zy = l[y];\n")
+     << (S.Cap > 0 ? "    const float zy = softcap(lossLd(l + y));\n"
+                   : "    const float zy = lossLd(l + y);\n")
      << "    nll[row] = (mx + logf(sum)) - zy;\n"
      << "  }\n}\n";
   const Op *Ops[] = {&O};
   assembleKernel(
-      K, llvm::formatv("hybc_lm_loss_fwd_r{0}_v{1}", S.Rows, S.Vocab).str(),
+      K,
+      llvm::formatv("hybc_lm_loss_fwd_r{0}_v{1}{2}", S.Rows, S.Vocab,
+                    lossSuffix(C.isBf16(O.operand(0)), false))
+          .str(),
       OS.str(), Ops, C,
       llvm::formatv("softcap {0} + log-sum-exp + nll, one block of "
                     "{1} threads per row ({2} logits per thread)",
@@ -159,9 +191,9 @@ hybc::emitLossBackward(const Op &O, const EmitContext &C) {
   K.Family = "loss";
   K.Grid[0] = static_cast<unsigned>(S.Rows);
   K.Block[0] = S.Threads;
-  K.Args.push_back(valueArg("logits", *O.operand(0), false));
+  K.Args.push_back(lossArg("logits", *O.operand(0), false, C));
   K.Args.push_back(valueArg("targets", *O.operand(1), false));
-  K.Args.push_back(valueArg("dlogits", *O.result(), true));
+  K.Args.push_back(lossArg("dlogits", *O.result(), true, C));
   std::string B;
   llvm::raw_string_ostream OS(B);
   writeConstants(OS, S);
@@ -170,22 +202,25 @@ hybc::emitLossBackward(const Op &O, const EmitContext &C) {
   writeRowPrologue(OS, S);
   OS << "  const float inv = 1.0f / sum;\n"
      << "  const int y = targets[row];\n"
-     << "  float *d = dlogits + row * kVocab;\n"
+     << "  auto *d = dlogits + row * kVocab;\n"
      << "#pragma unroll\n"
      << "  for (int k = 0; k < kPer; ++k) {\n"
      << "    const int v = k * kThreads + threadIdx.x;\n"
      << "    if (v >= kVocab)\n"
      << "      continue;\n"
      << "    const float th = z[k] * kInvCap;\n"
-     << "    const float dz = kScale * expf(z[k] - mx) * inv;\n"
+     << "    const float dz = kScale * __expf(z[k] - mx) * inv;\n"
      << "    float g = dz * (1.0f - th * th);\n"
      << "    if (v == y)\n"
      << "      g -= kScale * (1.0f - th * th);\n"
-     << "    d[v] = g;\n"
+     << "    lossSt(d + v, g);\n"
      << "  }\n}\n";
   const Op *Ops[] = {&O};
   assembleKernel(
-      K, llvm::formatv("hybc_lm_loss_bwd_r{0}_v{1}", S.Rows, S.Vocab).str(),
+      K,
+      llvm::formatv("hybc_lm_loss_bwd_r{0}_v{1}{2}", S.Rows, S.Vocab,
+                    lossSuffix(C.isBf16(O.operand(0)), C.isBf16(O.result())))
+          .str(),
       OS.str(), Ops, C,
       llvm::formatv("d(scale * mean nll)/dlogits through the softcap "
                     "{0}, one block of {1} threads per row",

@@ -46,6 +46,12 @@ struct Decider {
     // buffer (Residual: C may be bf16; cuBLASLt reads and writes it).
     if (Residual && O.kind() == OpKind::Add && F.AccumulationOf.count(&O))
       return Use::Gemm;
+    // The loss kernels read bf16 logits and write bf16 dlogits (the PG
+    // reference's logits are bf16 too).
+    if (Residual && O.kind() == OpKind::LmLoss)
+      return I == 0 ? Use::Gemm : Use::Other;
+    if (Residual && O.kind() == OpKind::LmLossBwd)
+      return I == 0 || I == -1 ? Use::Gemm : Use::Other;
     if (F.GroupOf.count(&O))
       return Use::Row;
     if (Attention && O.kind() == OpKind::Attention)
