@@ -12,6 +12,7 @@
 ///
 //===----------------------------------------------------------------------===//
 #include "codegen/Emitters.h"
+#include "tests/common/TempDir.h"
 #include "tests/codegen/NvccCompile.h"
 
 #include "llvm/ADT/DenseSet.h"
@@ -281,6 +282,28 @@ TEST(EmitAttention, UnsupportedShapesAreErrors) {
   auto E3 = emitAttentionForward(*Bad, EmitContext{});
   ASSERT_FALSE(static_cast<bool>(E3));
   EXPECT_NE(toString(E3.takeError()).find("multiple of kv heads"),
+            std::string::npos);
+}
+
+TEST(EmitAttention, TileOverridesApplyOrAreErrors) {
+  AttnGraph A(2, 1024, 8, 4, 64);
+  EmitContext C{"m.hyb"};
+  C.AttnTiles = {4, 64, 32};
+  auto F = emitAttentionForward(*A.Fwd, C);
+  auto B = emitAttentionBackward(*A.Bwd, C);
+  HYBC_ASSERT_EXPECTED(F);
+  HYBC_ASSERT_EXPECTED(B);
+  EXPECT_EQ((*F)[0].Block[0], 128u) << "4 warps";
+  EXPECT_EQ((*F)[0].Grid[0], 16u) << "64-query tiles";
+  EXPECT_NE((*B)[1].Source.find("static constexpr int kBwdStep = 32;"),
+            std::string::npos);
+  // Register caps are tuned for the default tiles only.
+  EXPECT_EQ((*B)[1].Source.find("__launch_bounds__(128, 3)"),
+            std::string::npos);
+  C.AttnTiles = {8, 32, 64}; // 128 queries staged through 2 x 32 rows
+  auto Bad = emitAttentionForward(*A.Fwd, C);
+  ASSERT_FALSE(static_cast<bool>(Bad));
+  EXPECT_NE(toString(Bad.takeError()).find("bad HYBC_ATTN_TILES"),
             std::string::npos);
 }
 

@@ -45,7 +45,32 @@ TEST(GpuOptions, Defaults) {
   EXPECT_EQ(O->CudaDriverPath, "libcuda.so.1");
   EXPECT_EQ(O->Device, 0);
   EXPECT_TRUE(O->Arch.empty());
+  EXPECT_TRUE(O->Bf16Residual);
+  EXPECT_TRUE(O->RematNorms);
+  EXPECT_FALSE(O->RematActs);
+  EXPECT_EQ(O->AttnFwdWarps + O->AttnFwdBc + O->AttnBwdStep, 0);
   EXPECT_TRUE(O->Warnings.empty());
+}
+
+TEST(GpuOptions, PlanKnobs) {
+  llvm::Expected<GpuOptions> O = parse({{"HYBC_BF16_RESIDUAL", "0"},
+                                        {"HYBC_REMAT", "acts, norms"},
+                                        {"HYBC_ATTN_TILES", "4:128:0"}});
+  HYBC_ASSERT_EXPECTED(O);
+  EXPECT_FALSE(O->Bf16Residual);
+  EXPECT_TRUE(O->RematNorms && O->RematActs);
+  EXPECT_EQ(O->AttnFwdWarps, 4);
+  EXPECT_EQ(O->AttnFwdBc, 128);
+  EXPECT_EQ(O->AttnBwdStep, 0);
+  O = parse({{"HYBC_REMAT", "none"}});
+  HYBC_ASSERT_EXPECTED(O);
+  EXPECT_FALSE(O->RematNorms || O->RematActs);
+  HYBC_EXPECT_ERROR(parse({{"HYBC_REMAT", "all"}}).takeError(),
+                    "HYBC_REMAT='all': expected norms,acts");
+  HYBC_EXPECT_ERROR(parse({{"HYBC_ATTN_TILES", "8:64"}}).takeError(),
+                    "HYBC_ATTN_TILES='8:64': expected W:BC:STEP");
+  HYBC_EXPECT_ERROR(parse({{"HYBC_ATTN_TILES", "8:-64:64"}}).takeError(),
+                    "HYBC_ATTN_TILES");
 }
 
 TEST(GpuOptions, CacheDirPrecedence) {
