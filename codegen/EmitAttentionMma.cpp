@@ -74,6 +74,19 @@ __device__ __forceinline__ void mma(float (&C)[4], const u32 (&A)[4], u32 B0,
       : "+f"(C[0]), "+f"(C[1]), "+f"(C[2]), "+f"(C[3])
       : "r"(A[0]), "r"(A[1]), "r"(A[2]), "r"(A[3]), "r"(B0), "r"(B1));
 }
+// C0 += A B0, C1 += A B1 for two adjacent n-tiles B0, B1 read from shared
+// memory at P with ldmatrix (lane offsets laneB) or ldmatrix.trans (laneA).
+template <bool Trans>
+__device__ __forceinline__ void mmaPair(float (&C0)[4], float (&C1)[4],
+                                        const u32 (&A)[4], const u16 *P) {
+  u32 Bf[4];
+  if (Trans)
+    ldsm4t(Bf, P);
+  else
+    ldsm4(Bf, P);
+  mma(C0, A, Bf[0], Bf[1]);
+  mma(C1, A, Bf[2], Bf[3]);
+}
 // The A fragment of k-chunk Kc from the accumulators of n-tiles 2Kc, 2Kc+1.
 template <int N>
 __device__ __forceinline__ void accToA(u32 (&A)[4], const float (&S)[N][4],
@@ -270,24 +283,18 @@ for (int K0 = 0, St = 0; K0 < KEnd; K0 += kFwdBc, St ^= 1) {
 #pragma unroll
   for (int Kc = 0; Kc < kKc; ++Kc)
 #pragma unroll
-    for (int J = 0; J < kSn; J += 2) {
-      u32 Bf[4];
-      ldsm4(Bf, Ks + J * 8 * kLdb + laneB(Lane) + Kc * 16);
-      mma(S[J], Qf[Kc], Bf[0], Bf[1]);
-      mma(S[J + 1], Qf[Kc], Bf[2], Bf[3]);
-    }
+    for (int J = 0; J < kSn; J += 2)
+      mmaPair<false>(S[J], S[J + 1], Qf[Kc],
+                     Ks + J * 8 * kLdb + laneB(Lane) + Kc * 16);
   softmaxTile(S, M, L, Acc, R0, K0 + Cq, K0 + kFwdBc > Q0);
 #pragma unroll
   for (int Kc = 0; Kc < kFwdBc / 16; ++Kc) {
     u32 Pf[4];
     accToA(Pf, S, Kc);
 #pragma unroll
-    for (int N = 0; N < kDn; N += 2) {
-      u32 Bf[4];
-      ldsm4t(Bf, Vs + Kc * 16 * kLdb + laneA(Lane) + N * 8);
-      mma(Acc[N], Pf, Bf[0], Bf[1]);
-      mma(Acc[N + 1], Pf, Bf[2], Bf[3]);
-    }
+    for (int N = 0; N < kDn; N += 2)
+      mmaPair<true>(Acc[N], Acc[N + 1], Pf,
+                    Vs + Kc * 16 * kLdb + laneA(Lane) + N * 8);
   }
 }
 #pragma unroll

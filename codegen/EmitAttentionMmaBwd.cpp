@@ -128,13 +128,10 @@ for (int It = 0; It < kGroup * NSteps; ++It) {
     ldsm4(Vf, Vs + Warp * 16 * kLdb + laneA(Lane) + Kc * 16);
 #pragma unroll
     for (int J = 0; J < kSn; J += 2) {
-      u32 Bf[4];
-      ldsm4(Bf, Qs + J * 8 * kLdb + laneB(Lane) + Kc * 16);
-      mma(S[J], Kf, Bf[0], Bf[1]);
-      mma(S[J + 1], Kf, Bf[2], Bf[3]);
-      ldsm4(Bf, Dos + J * 8 * kLdb + laneB(Lane) + Kc * 16);
-      mma(Dp[J], Vf, Bf[0], Bf[1]);
-      mma(Dp[J + 1], Vf, Bf[2], Bf[3]);
+      mmaPair<false>(S[J], S[J + 1], Kf,
+                     Qs + J * 8 * kLdb + laneB(Lane) + Kc * 16);
+      mmaPair<false>(Dp[J], Dp[J + 1], Vf,
+                     Dos + J * 8 * kLdb + laneB(Lane) + Kc * 16);
     }
   }
 #pragma unroll
@@ -155,13 +152,10 @@ for (int It = 0; It < kGroup * NSteps; ++It) {
     accToA(Df, Dp, Kc);
 #pragma unroll
     for (int N = 0; N < kDn; N += 2) {
-      u32 Bf[4];
-      ldsm4t(Bf, Dos + Kc * 16 * kLdb + laneA(Lane) + N * 8);
-      mma(DV[N], Pf, Bf[0], Bf[1]);
-      mma(DV[N + 1], Pf, Bf[2], Bf[3]);
-      ldsm4t(Bf, Qs + Kc * 16 * kLdb + laneA(Lane) + N * 8);
-      mma(DK[N], Df, Bf[0], Bf[1]);
-      mma(DK[N + 1], Df, Bf[2], Bf[3]);
+      mmaPair<true>(DV[N], DV[N + 1], Pf,
+                    Dos + Kc * 16 * kLdb + laneA(Lane) + N * 8);
+      mmaPair<true>(DK[N], DK[N + 1], Df,
+                    Qs + Kc * 16 * kLdb + laneA(Lane) + N * 8);
     }
   }
 }
@@ -236,13 +230,10 @@ for (int K0 = 0, St = 0; K0 < KEnd; K0 += kBwdStep, St ^= 1) {
     ldsm4(Of, Dos + Warp * 16 * kLdb + laneA(Lane) + Kc * 16);
 #pragma unroll
     for (int J = 0; J < kSn; J += 2) {
-      u32 Bf[4];
-      ldsm4(Bf, Ks + J * 8 * kLdb + laneB(Lane) + Kc * 16);
-      mma(S[J], Qf, Bf[0], Bf[1]);
-      mma(S[J + 1], Qf, Bf[2], Bf[3]);
-      ldsm4(Bf, Vs + J * 8 * kLdb + laneB(Lane) + Kc * 16);
-      mma(Dp[J], Of, Bf[0], Bf[1]);
-      mma(Dp[J + 1], Of, Bf[2], Bf[3]);
+      mmaPair<false>(S[J], S[J + 1], Qf,
+                     Ks + J * 8 * kLdb + laneB(Lane) + Kc * 16);
+      mmaPair<false>(Dp[J], Dp[J + 1], Of,
+                     Vs + J * 8 * kLdb + laneB(Lane) + Kc * 16);
     }
   }
 #pragma unroll
@@ -260,12 +251,9 @@ for (int K0 = 0, St = 0; K0 < KEnd; K0 += kBwdStep, St ^= 1) {
     u32 Df[4];
     accToA(Df, Dp, Kc);
 #pragma unroll
-    for (int N = 0; N < kDn; N += 2) {
-      u32 Bf[4];
-      ldsm4t(Bf, Ks + Kc * 16 * kLdb + laneA(Lane) + N * 8);
-      mma(DQ[N], Df, Bf[0], Bf[1]);
-      mma(DQ[N + 1], Df, Bf[2], Bf[3]);
-    }
+    for (int N = 0; N < kDn; N += 2)
+      mmaPair<true>(DQ[N], DQ[N + 1], Df,
+                    Ks + Kc * 16 * kLdb + laneA(Lane) + N * 8);
   }
 }
 #pragma unroll
