@@ -17,8 +17,8 @@
 /// each fp32 or bf16 in memory as EmitContext::isBf16 says (lse is fp32):
 /// bf16 args are typed `hybc::bf16`, loads widen and stores round to
 /// nearest even (`ld` / `st` overloads), and the name gets a "_bf16io"
-/// suffix (attentionDtypeSuffix). This file also holds the shape checks,
-/// constants and argument helpers both paths share.
+/// suffix (attentionDtypeSuffix, EmitAttentionArgs.cpp). This file also
+/// holds the shape checks and constants both paths share.
 ///
 /// Example:
 ///   auto Ks = emitAttentionForward(*AttnOp, EmitContext{"model.hyb"});
@@ -34,66 +34,6 @@
 #include <cmath>
 
 using namespace hybc;
-
-unsigned hybc::attentionBf16Mask(const ir::Op &O, const EmitContext &C) {
-  unsigned M = 0;
-  auto Mark = [&](const ir::Value *V, unsigned Bit) {
-    if (C.isBf16(V))
-      M |= Bit;
-  };
-  if (O.kind() == ir::OpKind::Attention) {
-    const unsigned In[] = {AtQ, AtK, AtV};
-    for (unsigned I = 0; I < 3; ++I)
-      Mark(O.operand(I), In[I]);
-    Mark(O.result(0), AtO);
-    return M;
-  }
-  const unsigned In[] = {AtDo, AtQ, AtK, AtV, AtO}, Out[] = {AtDq, AtDk, AtDv};
-  for (unsigned I = 0; I < 5; ++I)
-    Mark(O.operand(I), In[I]);
-  for (unsigned I = 0; I < 3; ++I)
-    Mark(O.result(I), Out[I]);
-  return M;
-}
-
-KernelArg hybc::attentionBufferArg(llvm::StringRef Name, int64_t Elements,
-                                   unsigned ValueId, bool Output, bool Bf16) {
-  KernelArg A = bufferArg(Name, Elements, ValueId, Output);
-  if (Bf16)
-    A.CType = Output ? "hybc::bf16 *" : "const hybc::bf16 *";
-  return A;
-}
-
-std::string hybc::attentionDtypeSuffix(unsigned Mask, unsigned Used) {
-  const unsigned M = Mask & Used;
-  if (M == 0)
-    return "";
-  if (M == Used)
-    return "_bf16io";
-  const char *Hex = "0123456789abcdef";
-  return std::string("_bf16io_m") + Hex[(M >> 4) & 15] + Hex[M & 15];
-}
-
-std::string hybc::attentionDtypeNote(unsigned Mask) {
-  static const char *const Names[] = {"q",    "k",  "v",  "o",
-                                      "dout", "dq", "dk", "dv"};
-  std::string S;
-  for (unsigned I = 0; I < 8; ++I)
-    if (Mask & (1u << I))
-      S += (S.empty() ? " bf16 in memory: " : ", ") + std::string(Names[I]);
-  return S.empty() ? S : S + ".";
-}
-
-std::vector<KernelArg>
-hybc::attentionForwardArgs(const ir::Op &O, const AttnDims &D, unsigned Bf16) {
-  const int64_t QN = D.B * D.T * D.Hq * D.D, KN = D.B * D.T * D.Hkv * D.D;
-  auto In = [&](llvm::StringRef Name, unsigned I, int64_t N, unsigned Bit) {
-    return attentionBufferArg(Name, N, O.operand(I)->id(), false, Bf16 & Bit);
-  };
-  return {In("q", 0, QN, AtQ), In("k", 1, KN, AtK), In("v", 2, KN, AtV),
-          attentionBufferArg("o", QN, O.result(0)->id(), true, Bf16 & AtO),
-          bufferArg("lse", D.B * D.Hq * D.T, O.result(1)->id(), true)};
-}
 
 std::string AttnDims::signature() const {
   return llvm::formatv("b{0}_t{1}_hq{2}_hkv{3}_d{4}", B, T, Hq, Hkv, D).str();
@@ -130,14 +70,15 @@ llvm::Expected<AttnDims> hybc::attentionDimsOf(const ir::TensorType &Q,
     D.BwdStep = D.D > 64 ? 32 : 64;
     if (Tiles.any()) {
       D.Overridden = true;
-      D.FwdWarps = Tiles.FwdWarps ? Tiles.FwdWarps : D.FwdWarps;
-      D.FwdBc = Tiles.FwdBc ? Tiles.FwdBc : D.FwdBc;
-      D.BwdStep = Tiles.BwdStep ? Tiles.BwdStep : D.BwdStep;
+      auto Pick = [](int V, int64_t Default) { return V ? V : Default; };
+      D.FwdWarps = Pick(Tiles.FwdWarps, D.FwdWarps);
+      D.FwdBc = Pick(Tiles.FwdBc, D.FwdBc);
+      D.BwdStep = Pick(Tiles.BwdStep, D.BwdStep);
       D.FwdBr = D.BwdBq = 16 * D.FwdWarps;
+      const int64_t S = D.BwdStep;
       if ((D.FwdWarps != 4 && D.FwdWarps != 8) || D.FwdBc % 16 != 0 ||
-          D.FwdBc > 128 || D.FwdBr > 2 * D.FwdBc ||
-          (D.BwdStep != 16 && D.BwdStep != 32 && D.BwdStep != 64 &&
-           D.BwdStep != 128))
+          D.FwdBc > 128 || D.FwdBr > 2 * D.FwdBc || S < 16 || S > 128 ||
+          (S & (S - 1)) != 0)
         return Fail("bad HYBC_ATTN_TILES (hint: forward warps 4 or 8, key "
                     "tile a multiple of 16 up to 128 and at least 8 x the "
                     "warps, backward step 16, 32, 64 or 128)");
