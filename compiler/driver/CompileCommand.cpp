@@ -12,8 +12,8 @@
 #include "compiler/driver/CompileSteps.h"
 #ifdef HYBC_HAVE_CUDA
 #include "runtime/gpu/Arena.h"
-#include "runtime/train/GpuCompileKnobs.h"
 #endif
+#include "runtime/train/GpuCompileKnobs.h"
 #include "compiler/driver/Driver.h"
 #include "compiler/passes/Passes.h"
 #include "frontend/Frontend.h"
@@ -104,12 +104,11 @@ llvm::Error emitKernels(const Model &M, llvm::StringRef Emit,
   std::vector<Plan> Plans;
   std::vector<NamedPlan> Named;
   Plans.reserve(4);
-  auto GO = gpu::gpuOptions();
-  if (!GO)
-    return GO.takeError();
-  GpuCompileKnobs Knobs = gpuCompileKnobs(*GO);
+  auto Knobs = gpuCompileKnobsFromEnvironment();
+  if (!Knobs)
+    return Knobs.takeError();
   EmitContext C{M.S.Path};
-  C.AttnTiles = Knobs.AttnTiles;
+  C.AttnTiles = Knobs->AttnTiles;
   for (int V = 0; V < 4; ++V) {
     bool R = V & 1, Q = V & 2;
     if ((R && !M.S.Model.Recurrence.Enabled) ||
@@ -118,7 +117,7 @@ llvm::Error emitKernels(const Model &M, llvm::StringRef Emit,
     auto G = buildStepGraph(M, R, Q);
     if (!G)
       return G.takeError();
-    auto P = lowerToKernels(**G, C, Knobs.Lowering);
+    auto P = lowerToKernels(**G, C, Knobs->Lowering);
     if (!P)
       return P.takeError();
     Plans.push_back(std::move(*P));

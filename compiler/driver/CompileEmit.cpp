@@ -7,12 +7,12 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/driver/CompileSteps.h"
 #include "compiler/passes/Passes.h"
+#include "runtime/train/GpuCompileKnobs.h"
 #include "runtime/data/AtomicFile.h"
 #ifdef HYBC_HAVE_CUDA
 #include "runtime/gpu/GpuModule.h"
 #include "runtime/gpu/GpuOptions.h"
 #include "runtime/gpu/KernelCache.h"
-#include "runtime/train/GpuCompileKnobs.h"
 #endif
 
 #include "llvm/Support/FileSystem.h"
@@ -33,10 +33,10 @@ hybc::buildStepGraph(const Model &M, bool Recurrence, bool Qat) {
   auto G = buildForward(M, O);
   if (llvm::Error E = autodiff(*G, 1.0 / static_cast<double>(T.GradAccum)))
     return E;
-  auto GO = gpu::gpuOptions();
-  if (!GO)
-    return GO.takeError();
-  rematerialize(*G, gpuCompileKnobs(*GO).Remat); // as the CUDA backend does
+  auto K = gpuCompileKnobsFromEnvironment();
+  if (!K)
+    return K.takeError();
+  rematerialize(*G, K->Remat); // as the CUDA backend does
   return G;
 }
 

@@ -6,14 +6,24 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/train/GpuCompileKnobs.h"
 
+#ifdef HYBC_HAVE_CUDA
+#include "runtime/gpu/GpuOptions.h"
+#endif
+
 using namespace hybc;
 
-GpuCompileKnobs hybc::gpuCompileKnobs(const gpu::GpuOptions &O) {
+llvm::Expected<GpuCompileKnobs> hybc::gpuCompileKnobsFromEnvironment() {
   GpuCompileKnobs K;
   K.Lowering = gpuLoweringOptions();
-  K.Lowering.Bf16Residual = O.Bf16Residual;
-  K.AttnTiles = {O.AttnFwdWarps, O.AttnFwdBc, O.AttnBwdStep};
-  K.Remat.Norms = O.RematNorms;
-  K.Remat.Activations = O.RematActs;
+  K.Remat.Activations = false; // HYBC_REMAT's default, norms
+#ifdef HYBC_HAVE_CUDA
+  auto GO = gpu::gpuOptions();
+  if (!GO)
+    return GO.takeError();
+  K.Lowering.Bf16Residual = GO->Bf16Residual;
+  K.AttnTiles = {GO->AttnFwdWarps, GO->AttnFwdBc, GO->AttnBwdStep};
+  K.Remat.Norms = GO->RematNorms;
+  K.Remat.Activations = GO->RematActs;
+#endif
   return K;
 }

@@ -4,15 +4,16 @@
 /// The compile choices that HYBC_BF16_RESIDUAL, HYBC_REMAT and
 /// HYBC_ATTN_TILES make (runtime/gpu/GpuOptions.h). The CUDA backend and
 /// `hybc compile` both take them from here, so the compiler shows exactly
-/// the kernels a training run launches.
+/// the kernels a training run launches. A build without the CUDA toolkit
+/// has no knobs and uses the defaults.
 ///
 /// Example:
-///   auto GO = gpu::gpuOptions();
-///   GpuCompileKnobs K = gpuCompileKnobs(*GO);
-///   rematerialize(G, K.Remat);
+///   auto K = gpuCompileKnobsFromEnvironment();
+///   if (!K) return K.takeError();
+///   rematerialize(G, K->Remat);
 ///   EmitContext C{SpecPath};
-///   C.AttnTiles = K.AttnTiles;
-///   auto P = lowerToKernels(G, C, K.Lowering);
+///   C.AttnTiles = K->AttnTiles;
+///   auto P = lowerToKernels(G, C, K->Lowering);
 ///
 //===----------------------------------------------------------------------===//
 #ifndef HYBC_RUNTIME_TRAIN_GPUCOMPILEKNOBS_H
@@ -20,7 +21,8 @@
 
 #include "codegen/Lowering.h"
 #include "compiler/passes/Passes.h"
-#include "runtime/gpu/GpuOptions.h"
+
+#include "llvm/Support/Error.h"
 
 namespace hybc {
 
@@ -30,7 +32,9 @@ struct GpuCompileKnobs {
   RematOptions Remat;
 };
 
-GpuCompileKnobs gpuCompileKnobs(const gpu::GpuOptions &O);
+/// The knobs of the process environment (parsed once by gpu::gpuOptions;
+/// errors name a malformed variable), or the defaults without CUDA.
+llvm::Expected<GpuCompileKnobs> gpuCompileKnobsFromEnvironment();
 
 } // namespace hybc
 
