@@ -10,6 +10,7 @@
 // mode (GpuResident.cpp) keeps everything on the device.
 //
 //===----------------------------------------------------------------------===//
+#include "runtime/train/Backend.h"
 #include "runtime/train/GpuBackendImpl.h"
 
 #ifdef HYBC_HAVE_CUDA
