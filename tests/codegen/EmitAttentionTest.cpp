@@ -12,6 +12,7 @@
 ///
 //===----------------------------------------------------------------------===//
 #include "codegen/Emitters.h"
+#include "tests/common/AttnGraph.h"
 #include "tests/common/TempDir.h"
 #include "tests/codegen/NvccCompile.h"
 
@@ -23,47 +24,9 @@
 
 using namespace hybc;
 using namespace hybc::ir;
+using namespace hybc::test;
 
 namespace {
-
-/// A graph holding attention (q, k, v) and its attention_bwd.
-struct AttnGraph {
-  Graph G;
-  Op *Fwd = nullptr, *Bwd = nullptr;
-  AttnGraph(int64_t B, int64_t T, int64_t Hq, int64_t Hkv, int64_t D) {
-    G.input("ids", TensorType(DType::I32, {B, T})); // value 0 is never ours
-    G.Ctx.SpecLine = 7;
-    TensorType QT(DType::F32, {B, T, Hq, D}), KT(DType::F32, {B, T, Hkv, D});
-    Value *Q = G.input("q", QT), *K = G.input("k", KT), *V = G.input("v", KT);
-    Fwd = G.create(OpKind::Attention, {Q, K, V},
-                   {QT, TensorType(DType::F32, {B, Hq, T})});
-    Value *DO = G.input("do", QT);
-    Bwd = G.create(OpKind::AttentionBwd,
-                   {DO, Q, K, V, Fwd->result(0), Fwd->result(1)}, {QT, KT, KT});
-  }
-};
-
-/// The values of \p A's tensors picked by \p Bits, in AttnBit order.
-enum AttnBit : unsigned {
-  BQ = 1,
-  BK = 2,
-  BV = 4,
-  BO = 8,
-  BDo = 16,
-  BDq = 32,
-  BDk = 64,
-  BDv = 128
-};
-llvm::DenseSet<const Value *> bf16Set(const AttnGraph &A, unsigned Bits) {
-  const Value *Vs[] = {A.Fwd->operand(0), A.Fwd->operand(1), A.Fwd->operand(2),
-                       A.Fwd->result(0),  A.Bwd->operand(0), A.Bwd->result(0),
-                       A.Bwd->result(1),  A.Bwd->result(2)};
-  llvm::DenseSet<const Value *> S;
-  for (unsigned I = 0; I < 8; ++I)
-    if (Bits & (1u << I))
-      S.insert(Vs[I]);
-  return S;
-}
 
 std::vector<KernelSpec>
 emitBoth(const AttnGraph &A,

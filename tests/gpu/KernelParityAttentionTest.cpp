@@ -17,6 +17,7 @@
 #include "codegen/Emitters.h"
 #include "runtime/cpu/Attention.h"
 #include "runtime/gpu/GpuOptions.h"
+#include "tests/common/AttnGraph.h"
 #include "tests/common/TempDir.h"
 #include "tests/gpu/KernelParityUtil.h"
 
@@ -57,18 +58,6 @@ void PrintTo(const Shape &S, std::ostream *OS) {
   *OS << "b" << S.B << "_t" << S.T << "_hq" << S.Hq << "_hkv" << S.Hkv << "_d"
       << S.D;
 }
-
-/// The tensors stored in bf16 (bit per tensor, lse always fp32).
-enum Bf16Bit : unsigned {
-  BQ = 1,
-  BK = 2,
-  BV = 4,
-  BO = 8,
-  BDo = 16,
-  BDq = 32,
-  BDk = 64,
-  BDv = 128
-};
 
 class AttentionParity
     : public GpuTest,
@@ -132,16 +121,23 @@ struct HostTensor {
   }
 };
 
-/// The emitter context storing the tensors of \p Bits in bf16.
-llvm::DenseSet<const Value *> bf16Set(const Op &F, const Op &Bw,
-                                      unsigned Bits) {
-  const Value *Vs[] = {F.operand(0),  F.operand(1), F.operand(2), F.result(0),
-                       Bw.operand(0), Bw.result(0), Bw.result(1), Bw.result(2)};
-  llvm::DenseSet<const Value *> S;
-  for (unsigned I = 0; I < 8; ++I)
-    if (Bits & (1u << I))
-      S.insert(Vs[I]);
-  return S;
+/// The forward and backward kernels of \p A with the tensors of \p Bits
+/// in bf16 and the HYBC_ATTN_TILES tiles.
+struct AttnKernels {
+  std::vector<KernelSpec> Fwd, Bwd;
+};
+llvm::Expected<AttnKernels> emitAttention(const AttnGraph &A, unsigned Bits) {
+  llvm::DenseSet<const Value *> Set = bf16Set(A, Bits);
+  EmitContext C{"parity.hyb"};
+  C.AttnTiles = tilesFromEnvironment();
+  C.Bf16 = &Set;
+  auto F = emitAttentionForward(*A.Fwd, C);
+  if (!F)
+    return F.takeError();
+  auto B = emitAttentionBackward(*A.Bwd, C);
+  if (!B)
+    return B.takeError();
+  return AttnKernels{std::move(*F), std::move(*B)};
 }
 
 /// The fp64 CPU oracle's o, lse, dq, dk, dv.
@@ -177,24 +173,12 @@ double tolFor(bool Bf16Out, bool Mma, double Ffma) {
 TEST_P(AttentionParity, MatchesTheCpuOracle) {
   const Shape S = std::get<0>(GetParam());
   const unsigned Bits = std::get<1>(GetParam());
-  Graph G;
-  G.input("ids", TensorType(DType::I32, {S.B, S.T}));
-  TensorType QT(DType::F32, {S.B, S.T, S.Hq, S.D});
-  TensorType KT(DType::F32, {S.B, S.T, S.Hkv, S.D});
-  Value *Q = G.input("q", QT), *K = G.input("k", KT), *V = G.input("v", KT);
-  Op *F = G.create(OpKind::Attention, {Q, K, V},
-                   {QT, TensorType(DType::F32, {S.B, S.Hq, S.T})});
-  Value *DO = G.input("do", QT);
-  Op *Bw = G.create(OpKind::AttentionBwd,
-                    {DO, Q, K, V, F->result(0), F->result(1)}, {QT, KT, KT});
-  llvm::DenseSet<const Value *> Set = bf16Set(*F, *Bw, Bits);
-  EmitContext C{"parity.hyb"};
-  C.AttnTiles = tilesFromEnvironment();
-  C.Bf16 = &Set;
-  auto Fk = emitAttentionForward(*F, C);
-  auto Bk = emitAttentionBackward(*Bw, C);
-  HYBC_ASSERT_EXPECTED(Fk);
-  HYBC_ASSERT_EXPECTED(Bk);
+  AttnGraph A(S.B, S.T, S.Hq, S.Hkv, S.D);
+  const TensorType &QT = A.q()->type(), &KT = A.k()->type();
+  const Op *F = A.Fwd, *Bw = A.Bwd;
+  auto Ks = emitAttention(A, Bits);
+  HYBC_ASSERT_EXPECTED(Ks);
+  const std::vector<KernelSpec> *Fk = &Ks->Fwd, *Bk = &Ks->Bwd;
 
   HostTensor Qh(randn(QT.numel(), 1), Bits & BQ);
   HostTensor Kh(randn(KT.numel(), 2), Bits & BK);
@@ -203,8 +187,9 @@ TEST_P(AttentionParity, MatchesTheCpuOracle) {
   HostTensor Oh(Bits & BO), Lh(false), DQh(Bits & BDq), DKh(Bits & BDk),
       DVh(Bits & BDv);
   SpecRunner R(*Driver);
-  R.bind(Q->id(), Qh.Dev), R.bind(K->id(), Kh.Dev), R.bind(V->id(), Vh.Dev);
-  R.bind(DO->id(), DOh.Dev), R.bind(F->result(0)->id(), Oh.Dev);
+  R.bind(A.q()->id(), Qh.Dev), R.bind(A.k()->id(), Kh.Dev);
+  R.bind(A.v()->id(), Vh.Dev), R.bind(A.dout()->id(), DOh.Dev);
+  R.bind(F->result(0)->id(), Oh.Dev);
   R.bind(F->result(1)->id(), Lh.Dev), R.bind(Bw->result(0)->id(), DQh.Dev);
   R.bind(Bw->result(1)->id(), DKh.Dev), R.bind(Bw->result(2)->id(), DVh.Dev);
   HYBC_ASSERT_OK(R.run(*Fk));
@@ -300,32 +285,18 @@ std::vector<double> timeKernels(gpu::CudaDriver &D,
 /// also `ncu --kernel-name regex:hybc_attention`. Run with
 /// --gtest_also_run_disabled_tests.
 TEST_F(GpuTest, DISABLED_AttentionTrainingShape) {
-  const int64_t B = 64, T = 1024, Hq = 8, Hkv = 4, D = 64;
-  Graph G;
-  G.input("ids", TensorType(DType::I32, {B, T}));
-  TensorType QT(DType::F32, {B, T, Hq, D}), KT(DType::F32, {B, T, Hkv, D});
-  Value *Q = G.input("q", QT), *K = G.input("k", KT), *V = G.input("v", KT);
-  Op *F = G.create(OpKind::Attention, {Q, K, V},
-                   {QT, TensorType(DType::F32, {B, Hq, T})});
-  Value *DO = G.input("do", QT);
-  Op *Bw = G.create(OpKind::AttentionBwd,
-                    {DO, Q, K, V, F->result(0), F->result(1)}, {QT, KT, KT});
-  llvm::DenseSet<const Value *> Set = bf16Set(*F, *Bw, 0xffu);
-  EmitContext C{"bench.hyb"};
-  C.AttnTiles = tilesFromEnvironment();
-  C.Bf16 = &Set;
-  auto Fk = emitAttentionForward(*F, C);
-  auto Bk = emitAttentionBackward(*Bw, C);
-  HYBC_ASSERT_EXPECTED(Fk);
-  HYBC_ASSERT_EXPECTED(Bk);
-  HostTensor Qh(randn(QT.numel(), 1), true), Kh(randn(KT.numel(), 2), true);
-  HostTensor Vh(randn(KT.numel(), 3), true), DOh(randn(QT.numel(), 4), true);
-  std::vector<KernelSpec> All = *Fk;
-  All.insert(All.end(), Bk->begin(), Bk->end());
+  AttnGraph A(64, 1024, 8, 4, 64);
+  const size_t QN = A.q()->type().numel(), KN = A.k()->type().numel();
+  auto Ks = emitAttention(A, 0xffu);
+  HYBC_ASSERT_EXPECTED(Ks);
+  HostTensor Qh(randn(QN, 1), true), Kh(randn(KN, 2), true);
+  HostTensor Vh(randn(KN, 3), true), DOh(randn(QN, 4), true);
+  std::vector<KernelSpec> All = Ks->Fwd;
+  All.insert(All.end(), Ks->Bwd.begin(), Ks->Bwd.end());
   std::vector<double> Us = timeKernels(
       *Driver, All,
-      {{Q->id(), &Qh.Dev}, {K->id(), &Kh.Dev}, {V->id(), &Vh.Dev},
-       {DO->id(), &DOh.Dev}},
+      {{A.q()->id(), &Qh.Dev}, {A.k()->id(), &Kh.Dev}, {A.v()->id(), &Vh.Dev},
+       {A.dout()->id(), &DOh.Dev}},
       20);
   ASSERT_EQ(Us.size(), All.size());
   for (size_t I = 0; I < All.size(); ++I)
