@@ -105,6 +105,22 @@ __device__ __forceinline__ int laneA(int Lane) {
 __device__ __forceinline__ int laneB(int Lane) {
   return ((Lane & 7) + (Lane >> 4) * 8) * kLdb + ((Lane >> 3) & 1) * 8;
 }
+// Acc (16 x kD) += P B: P the fp32 accumulators of a 16 x 8N tile (packed to
+// bf16 A fragments), B the 8N x kD rows at Bs (ldmatrix.trans).
+template <int N>
+__device__ __forceinline__ void accumulatePB(float (&Acc)[kDn][4],
+                                             const float (&P)[N][4],
+                                             const u16 *Bs, int Lane) {
+#pragma unroll
+  for (int Kc = 0; Kc < N / 2; ++Kc) {
+    u32 Pf[4];
+    accToA(Pf, P, Kc);
+#pragma unroll
+    for (int Nt = 0; Nt < kDn; Nt += 2)
+      mmaPair<true>(Acc[Nt], Acc[Nt + 1], Pf,
+                    Bs + Kc * 16 * kLdb + laneA(Lane) + Nt * 8);
+  }
+}
 // Rows [T0, T0 + Rows) of head H as bf16 (row stride kLdb), zero past kT:
 // fp32 memory rounded to nearest even.
 template <int Rows>
@@ -287,15 +303,7 @@ for (int K0 = 0, St = 0; K0 < KEnd; K0 += kFwdBc, St ^= 1) {
       mmaPair<false>(S[J], S[J + 1], Qf[Kc],
                      Ks + J * 8 * kLdb + laneB(Lane) + Kc * 16);
   softmaxTile(S, M, L, Acc, R0, K0 + Cq, K0 + kFwdBc > Q0);
-#pragma unroll
-  for (int Kc = 0; Kc < kFwdBc / 16; ++Kc) {
-    u32 Pf[4];
-    accToA(Pf, S, Kc);
-#pragma unroll
-    for (int N = 0; N < kDn; N += 2)
-      mmaPair<true>(Acc[N], Acc[N + 1], Pf,
-                    Vs + Kc * 16 * kLdb + laneA(Lane) + N * 8);
-  }
+  accumulatePB(Acc, S, Vs, Lane);
 }
 #pragma unroll
 for (int I = 0; I < 2; ++I) {

@@ -20,6 +20,10 @@
 ///   dQ: one block per (q-tile, q-head, batch) with the forward's warp
 ///   count (kBwdBq = 16 per warp), warp w owns queries 16w..; per key step:
 ///   S = Q Kᵀ, dP = dO Vᵀ, dS, dQ += dS K.
+/// The score products (S and dP from two mmaPair loops) are spelled out in
+/// both bodies: folding them into one helper changed ptxas' schedule (dQ
+/// spills 4 -> 8 bytes), which needs an H200 timing before it can land;
+/// dQ += dS K shares accumulatePB with the forward's O += P V.
 /// Both stream their tiles through two shared-memory stages: the next
 /// step's rows are copied with cp.async (bf16 memory; fp32 memory is
 /// rounded synchronously) while the current step is computed on.
@@ -246,15 +250,7 @@ for (int K0 = 0, St = 0; K0 < KEnd; K0 += kBwdStep, St ^= 1) {
           Live ? ex2(fmaf(S[J][E], kScaleLog2, Ls[E >> 1])) : 0.f;
       Dp[J][E] = P * (Dp[J][E] - Dvr[E >> 1]);
     }
-#pragma unroll
-  for (int Kc = 0; Kc < kBwdStep / 16; ++Kc) {
-    u32 Df[4];
-    accToA(Df, Dp, Kc);
-#pragma unroll
-    for (int N = 0; N < kDn; N += 2)
-      mmaPair<true>(DQ[N], DQ[N + 1], Df,
-                    Ks + Kc * 16 * kLdb + laneA(Lane) + N * 8);
-  }
+  accumulatePB(DQ, Dp, Ks, Lane);
 }
 #pragma unroll
 for (int I = 0; I < 2; ++I) {
