@@ -84,9 +84,7 @@ llvm::Expected<Prepared *> GpuBackend::prepare(const StepShape &S,
   auto It = Shapes.find(Key);
   if (It != Shapes.end())
     return It->second.get();
-  auto Knobs = gpuCompileKnobsFromEnvironment();
-  if (!Knobs)
-    return Knobs.takeError();
+  const GpuCompileKnobs Knobs = gpuCompileKnobs(GO);
   auto P = std::make_unique<Prepared>();
   StageLog Log{GO, llvm::formatv("{0} b{1} t{2}{3}{4}", Train ? "train" : "eval",
                                  S.Batch, S.Time, S.Recurrence ? " recur" : "",
@@ -106,14 +104,14 @@ llvm::Expected<Prepared *> GpuBackend::prepare(const StepShape &S,
       return E;
     Log.stage("autodiff");
     Log.ir("autodiff", *P->G);
-    unsigned N = rematerialize(*P->G, Knobs->Remat);
+    unsigned N = rematerialize(*P->G, Knobs.Remat);
     Log.stage(llvm::formatv("rematerialize ({0} values)", N).str());
     Log.ir("rematerialize", *P->G);
   }
   EmitContext C;
   C.SpecPath = M.S.Path;
-  C.AttnTiles = Knobs->AttnTiles;
-  auto Pl = lowerToKernels(*P->G, C, Knobs->Lowering);
+  C.AttnTiles = Knobs.AttnTiles;
+  auto Pl = lowerToKernels(*P->G, C, Knobs.Lowering);
   if (!Pl)
     return Pl.takeError();
   P->P = std::move(*Pl);

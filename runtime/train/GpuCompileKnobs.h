@@ -36,6 +36,14 @@ struct GpuCompileKnobs {
 /// errors name a malformed variable), or the defaults without CUDA.
 llvm::Expected<GpuCompileKnobs> gpuCompileKnobsFromEnvironment();
 
+#ifdef HYBC_HAVE_CUDA
+namespace gpu {
+struct GpuOptions;
+}
+/// The knobs of parsed options (what a GpuBackend was built with).
+GpuCompileKnobs gpuCompileKnobs(const gpu::GpuOptions &O);
+#endif
+
 } // namespace hybc
 
 #endif // HYBC_RUNTIME_TRAIN_GPUCOMPILEKNOBS_H
