@@ -14,11 +14,10 @@
 ///      k-tiles up to the diagonal: dQ = scale·dS K.
 /// dout, q, k, v, o and dq, dk, dv are each fp32 or bf16 in memory as the
 /// lowering stores them (lse stays fp32); kernels with bf16 tensors carry a
-/// "_bf16io" name suffix (attentionDtypeSuffix). Thread layout as in the
-/// forward (tx = tid & 7 over columns, ty over rows). Plain FP32 FFMA: the
+/// "_bf16io" name suffix (attentionDtypeSuffix). Plain FP32 FFMA here: the
 /// fallback for head dims that are not a multiple of 16; the others get the
-/// bf16 tensor-core bodies of EmitAttentionMmaBwd.cpp (64-row blocks, dynamic
-/// shared memory) with the same kernel names, arguments and pre-pass.
+/// tensor-core loops of EmitAttentionMmaBwd.cpp (and, on sm_90a at d = 64,
+/// EmitAttentionWgmmaBwd.cpp) with the same names, arguments and pre-pass.
 ///
 /// Example:
 ///   auto Ks = emitAttentionBackward(*BwdOp, Ctx); // 3 KernelSpecs
@@ -27,6 +26,8 @@
 #include "codegen/EmitAttentionDetail.h"
 #include "codegen/EmitFamilyUtil.h"
 #include "codegen/Emitters.h"
+
+#include <optional>
 
 using namespace hybc;
 
@@ -279,18 +280,21 @@ KernelSpec makeSpec(const AttnDims &D, llvm::StringRef Stage, unsigned Threads,
 /// helpers, signature and body.
 void assemble(KernelSpec &K, const AttnDims &D, const ir::Op &O,
               const EmitContext &C, llvm::StringRef Summary,
-              llvm::StringRef Body, bool Helpers, unsigned Bf16Used,
-              unsigned MinBlocks = 0) {
+              llvm::StringRef Body, std::optional<AttnKernel> Pass,
+              unsigned Bf16Used, unsigned MinBlocks = 0) {
   SourceWriter W;
   writeKernelHeader(W, K, K.FusedOps, specLineText(O, C),
                     Summary.str() + attentionDtypeNote(Bf16Used));
   writeAttentionConstants(W, D, K.Block[0]);
-  if (Helpers && D.Mma)
-    writeAttentionMmaHelpers(W);
-  else if (Helpers)
+  if (Pass && D.Mma)
+    writeAttentionMmaHelpers(W, D);
+  else if (Pass)
     emitVerbatim(W, kBwdHelpers);
   openKernel(W, K, K.Block[0], MinBlocks);
-  emitVerbatim(W, Body);
+  if (Pass && D.Mma)
+    emitAttentionBodies(W, D, *Pass, Body);
+  else
+    emitVerbatim(W, Body);
   W.close();
   finishKernel(K, W);
 }
@@ -300,19 +304,12 @@ void assemblePass(KernelSpec &K, const AttnDims &D, const ir::Op &O,
                   const EmitContext &C, bool DkDv, unsigned Bf16) {
   if (D.Mma)
     K.SharedBytes = attentionMmaBwdSmem(D, DkDv);
-  llvm::StringRef Summary =
-      DkDv ? (D.Mma ? "attention backward 2/3: dK, dV per (64-key tile, "
-                      "kv-head, batch), summed over the GQA group and causal "
-                      "q-steps in a fixed order; bf16 mma.sync m16n8k16, "
-                      "fp32 accumulation."
-                    : "attention backward 2/3: dK, dV per (k-tile, kv-head, "
-                      "batch), summed over the GQA group and causal q-tiles "
-                      "in a fixed order.")
-           : (D.Mma ? "attention backward 3/3: dQ per (q-tile of 16 rows "
-                      "per warp, q-head, batch) over the causal k-steps (no "
-                      "atomics); bf16 mma.sync m16n8k16, fp32 accumulation."
-                    : "attention backward 3/3: dQ per (q-tile, q-head, "
-                      "batch) over the causal k-tiles (no atomics).");
+  const std::string Summary =
+      (DkDv ? "attention backward 2/3: dK, dV per (k-tile, kv-head, batch), "
+              "summed over the GQA group and causal q-tiles in a fixed order."
+            : "attention backward 3/3: dQ per (q-tile, q-head, batch) over "
+              "the causal k-tiles (no atomics).") +
+      attentionEngineNote(D);
   llvm::StringRef Body =
       DkDv ? (D.Mma ? attentionMmaDkDvBody() : llvm::StringRef(kDkDvBody))
            : (D.Mma ? attentionMmaDqBody() : llvm::StringRef(kDqBody));
@@ -320,7 +317,8 @@ void assemblePass(KernelSpec &K, const AttnDims &D, const ir::Op &O,
   // blocks of 4, 2 dQ blocks of 8): registers are capped to fit.
   unsigned MinBlocks =
       D.Mma && D.D <= 64 && !D.Overridden ? (DkDv ? 3 : 2) : 0;
-  assemble(K, D, O, C, Summary, Body, true,
+  assemble(K, D, O, C, Summary, Body,
+           DkDv ? AttnKernel::DkDv : AttnKernel::Dq,
            Bf16 & (DkDv ? kDkDvTensors : kDqTensors), MinBlocks);
 }
 
@@ -376,7 +374,7 @@ hybc::emitAttentionBackward(const ir::Op &O, const EmitContext &C) {
       attentionBufferArg("o", QN, O.operand(4)->id(), false, Bf & AtO),
       scratchArg("attn_dv_rowsum", RN, true)};
   assemble(Pre, *D, O, C, "attention backward 1/3: Dv = rowsum(dO * O).",
-           attentionPreBody(), false, Bf & kPreTensors);
+           attentionPreBody(), std::nullopt, Bf & kPreTensors);
   Ks.push_back(std::move(Pre));
 
   KernelSpec Kv = makeSpec(*D, "dkdv", 128, O, Bf, kDkDvTensors);

@@ -111,7 +111,8 @@ void writeAttentionConstants(SourceWriter &W, const AttnDims &D,
 /// Writes the tensor-core helpers (namespace hybc_attn): bf16x2 packing,
 /// ldmatrix, mma.sync m16n8k16, the tile staging (fp32 rounded to bf16, or
 /// bf16 copied in 16-byte vectors) and the paired output store `st2`.
-void writeAttentionMmaHelpers(SourceWriter &W);
+/// With attentionUsesWgmma(D), also the sm_90a wgmma helpers.
+void writeAttentionMmaHelpers(SourceWriter &W, const AttnDims &D);
 
 /// The tensor-core forward kernel (D.Mma), same ABI as the FFMA one.
 std::vector<KernelSpec> emitAttentionForwardMma(const ir::Op &O,
@@ -127,6 +128,41 @@ unsigned attentionMmaBwdSmem(const AttnDims &D, bool DkDv);
 llvm::StringRef attentionPreBody();
 llvm::StringRef attentionMmaDkDvBody();
 llvm::StringRef attentionMmaDqBody();
+
+/// The tensor-core kernels of one attention call.
+enum class AttnKernel { Fwd, DkDv, Dq };
+
+/// The line that separates the main loop of a tensor-core body from its
+/// output stores (shared by the mma.sync and wgmma loops).
+constexpr const char *kStoresMarker = "// Stores.";
+
+/// Whether the tensor-core kernels of \p D also carry the sm_90a wgmma
+/// loops (EmitAttentionWgmma.cpp): d = 64 at the default tiles.
+bool attentionUsesWgmma(const AttnDims &D);
+
+/// " Tensor cores: ..." for kernel header summaries: which MMA
+/// instructions the tensor-core kernels of \p D use ("" on the FFMA path).
+std::string attentionEngineNote(const AttnDims &D);
+
+/// Dynamic shared memory the wgmma loop of \p Kind needs.
+unsigned attentionWgmmaSmem(AttnKernel Kind);
+
+/// The wgmma helpers (inside `#if defined(__CUDA_ARCH_FEAT_SM90_ALL)`;
+/// called by writeAttentionMmaHelpers); nothing unless
+/// attentionUsesWgmma(D).
+void writeAttentionWgmmaHelpers(SourceWriter &W, const AttnDims &D);
+
+/// The sm_90a backward loops (EmitAttentionWgmmaBwd.cpp) and their score
+/// helpers (emitted inside namespace hybc_attn with the wgmma helpers).
+llvm::StringRef attentionWgmmaBwdHelpers();
+llvm::StringRef attentionWgmmaDkDvBody();
+llvm::StringRef attentionWgmmaDqBody();
+
+/// Writes \p MmaBody (a tensor-core body with kStoresMarker before its
+/// stores); with attentionUsesWgmma(D) its loop becomes the `#else` branch
+/// of the sm_90a wgmma loop of \p Kind, and the stores follow both.
+void emitAttentionBodies(SourceWriter &W, const AttnDims &D, AttnKernel Kind,
+                         llvm::StringRef MmaBody);
 
 } // namespace hybc
 

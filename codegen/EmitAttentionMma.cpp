@@ -201,27 +201,34 @@ __device__ __forceinline__ float quadSum(float V) {
 } // namespace hybc_attn
 )";
 
-/// Online softmax of one S tile (rows R0, R0 + 8 of this thread): masks the
-/// causal diagonal, updates the running maxima M (raw scores: the scale is
-/// positive) and the per-thread partial sums L, turns S into
-/// P = 2^(S·scale·log2e − M·scale·log2e) (one FFMA and one ex2 per score)
-/// and rescales O.
+/// The causal mask of one S tile (this thread's rows R0, R0 + 8 and
+/// columns C0 + 8j, + 1 with Lim = R0 − C0; tiles without masked scores
+/// pass Lim = kFwdBc, a no-op), then the online softmax: updates the
+/// running maxima M (raw scores: the scale is positive) and the per-thread
+/// partial sums L, turns S into P = 2^(S·scale·log2e − M·scale·log2e) (one
+/// FFMA and one ex2 per score) and rescales O. The mask is branch-free:
+/// with it (or the softmax) under a branch on the diagonal, the sm_90a
+/// wgmma forward failed its GPU parity test.
 const char kFwdSoftmax[] = R"(
 namespace hybc_attn {
 static constexpr int kSn = kFwdBc / 8;
+__device__ __forceinline__ void maskDiag(float (&S)[kSn][4], int Lim) {
+#pragma unroll
+  for (int J = 0; J < kSn; ++J)
+#pragma unroll
+    for (int E = 0; E < 4; ++E)
+      if (J * 8 + (E & 1) > Lim + (E >> 1) * 8)
+        S[J][E] = negInf();
+}
 __device__ __forceinline__ void softmaxTile(float (&S)[kSn][4], float (&M)[2],
                                             float (&L)[2],
-                                            float (&Acc)[kDn][4], int R0,
-                                            int C0, bool Diag) {
+                                            float (&Acc)[kDn][4]) {
   float Mx[2] = {M[0], M[1]};
 #pragma unroll
   for (int J = 0; J < kSn; ++J)
 #pragma unroll
-    for (int E = 0; E < 4; ++E) {
-      if (Diag && C0 + J * 8 + (E & 1) > R0 + (E >> 1) * 8)
-        S[J][E] = negInf();
+    for (int E = 0; E < 4; ++E)
       Mx[E >> 1] = fmaxf(Mx[E >> 1], S[J][E]);
-    }
   float Off[2], Rs[2] = {0.f, 0.f};
 #pragma unroll
   for (int I = 0; I < 2; ++I) {
@@ -302,9 +309,11 @@ for (int K0 = 0, St = 0; K0 < KEnd; K0 += kFwdBc, St ^= 1) {
     for (int J = 0; J < kSn; J += 2)
       mmaPair<false>(S[J], S[J + 1], Qf[Kc],
                      Ks + J * 8 * kLdb + laneB(Lane) + Kc * 16);
-  softmaxTile(S, M, L, Acc, R0, K0 + Cq, K0 + kFwdBc > Q0);
+  maskDiag(S, K0 + kFwdBc > Q0 ? R0 - K0 - Cq : kFwdBc);
+  softmaxTile(S, M, L, Acc);
   accumulatePB(Acc, S, Vs, Lane);
 }
+// Stores.
 #pragma unroll
 for (int I = 0; I < 2; ++I) {
   const float Sum = quadSum(L[I]), Inv = 1.f / Sum;
@@ -322,8 +331,9 @@ for (int I = 0; I < 2; ++I) {
 
 } // namespace
 
-void hybc::writeAttentionMmaHelpers(SourceWriter &W) {
+void hybc::writeAttentionMmaHelpers(SourceWriter &W, const AttnDims &D) {
   emitVerbatim(W, kMmaHelpers);
+  writeAttentionWgmmaHelpers(W, D);
 }
 
 std::vector<KernelSpec> hybc::emitAttentionForwardMma(const ir::Op &O,
@@ -342,6 +352,8 @@ std::vector<KernelSpec> hybc::emitAttentionForwardMma(const ir::Op &O,
   K.Block[0] = Threads;
   // Two K/V stages of bf16 rows (stride d + 8); Q is staged through one.
   K.SharedBytes = static_cast<unsigned>(2 * 2 * D.FwdBc * (D.D + 8) * 2);
+  if (attentionUsesWgmma(D))
+    K.SharedBytes = std::max(K.SharedBytes, attentionWgmmaSmem(AttnKernel::Fwd));
   K.Args = attentionForwardArgs(O, D, Bf);
   addProvenance(K, O);
   SourceWriter W;
@@ -349,15 +361,14 @@ std::vector<KernelSpec> hybc::emitAttentionForwardMma(const ir::Op &O,
                     "FA2-style causal GQA forward: one block of " +
                         std::to_string(D.FwdWarps) + " warps per (" +
                         std::to_string(D.FwdBr) +
-                        "-query tile, q-head, batch), online softmax, bf16 "
-                        "mma.sync m16n8k16 with fp32 accumulation." +
-                        attentionDtypeNote(Bf));
+                        "-query tile, q-head, batch), online softmax." +
+                        attentionEngineNote(D) + attentionDtypeNote(Bf));
   writeAttentionConstants(W, D, Threads);
-  writeAttentionMmaHelpers(W);
+  writeAttentionMmaHelpers(W, D);
   emitVerbatim(W, kFwdSoftmax);
   // 16 warps per SM with the default tiles.
   openKernel(W, K, Threads, D.FwdWarps == 8 && !D.Overridden ? 2 : 0);
-  emitVerbatim(W, kFwdBody);
+  emitAttentionBodies(W, D, AttnKernel::Fwd, kFwdBody);
   W.close();
   finishKernel(K, W);
   return {std::move(K)};

@@ -163,6 +163,7 @@ for (int It = 0; It < kGroup * NSteps; ++It) {
     }
   }
 }
+// Stores.
 #pragma unroll
 for (int I = 0; I < 2; ++I) {
   const int T = Kr + 8 * I;
@@ -252,6 +253,7 @@ for (int K0 = 0, St = 0; K0 < KEnd; K0 += kBwdStep, St ^= 1) {
     }
   accumulatePB(DQ, Dp, Ks, Lane);
 }
+// Stores.
 #pragma unroll
 for (int I = 0; I < 2; ++I) {
   const int T = Qr + 8 * I;
@@ -271,7 +273,11 @@ unsigned hybc::attentionMmaBwdSmem(const AttnDims &D, bool DkDv) {
   // The resident bf16 tiles (K, V or Q, dO; row stride d + 8) and two
   // stages of the streamed ones (Q, dO plus lse and Dv, or K, V).
   int64_t Stage = 2 * D.BwdStep * Ld * 2 + (DkDv ? 2 * D.BwdStep * 4 : 0);
-  return static_cast<unsigned>(2 * Rows * Ld * 2 + 2 * Stage);
+  const auto Bytes = static_cast<unsigned>(2 * Rows * Ld * 2 + 2 * Stage);
+  if (!attentionUsesWgmma(D)) // else the larger of the two loops' needs
+    return Bytes;
+  return std::max(Bytes, attentionWgmmaSmem(DkDv ? AttnKernel::DkDv
+                                                 : AttnKernel::Dq));
 }
 
 llvm::StringRef hybc::attentionPreBody() { return kPreBody; }

@@ -156,6 +156,43 @@ TEST(EmitAttention, HeadDimSelectsTensorCoresOrTheFfmaFallback) {
   EXPECT_EQ(Ks[3].Block[0], 128u);
 }
 
+/// d = 64 at the default tiles: the forward, dK/dV and dQ kernels carry an
+/// sm_90a wgmma loop with the mma.sync loop as the other branch; tile
+/// overrides and other head dims keep mma.sync only.
+TEST(EmitAttention, WgmmaLoopsOnSm90aAtD64) {
+  auto HasWgmma = [](const KernelSpec &K) {
+    return K.Source.find("wgmma.mma_async") != std::string::npos &&
+           K.Source.find("#if defined(__CUDA_ARCH_FEAT_SM90_ALL)") !=
+               std::string::npos;
+  };
+  AttnGraph A(2, 1024, 8, 4, 64);
+  std::vector<KernelSpec> Ks = emitBoth(A);
+  ASSERT_EQ(Ks.size(), 4u);
+  // Shared memory: the larger of the two loops' needs (mma.sync: padded
+  // 72-value rows; wgmma: swizzled 64-row tiles of 8 KiB plus 1 KiB to
+  // align them).
+  const unsigned Mma[] = {36864, 0, 56320, 73728};
+  const unsigned Wg[] = {4 * 8192 + 1024, 0, 2 * 8192 + 2 * 17408 + 1024,
+                         8 * 8192 + 1024};
+  for (size_t I = 0; I < 4; ++I) {
+    EXPECT_EQ(HasWgmma(Ks[I]), I != 1) << Ks[I].Name;
+    EXPECT_EQ(Ks[I].SharedBytes, std::max(Mma[I], Wg[I])) << Ks[I].Name;
+    if (I != 1) {
+      EXPECT_NE(Ks[I].Source.find("mma.sync.aligned"), std::string::npos);
+      EXPECT_NE(Ks[I].Source.find("#else"), std::string::npos);
+      EXPECT_NE(Ks[I].Source.find("// Stores."), std::string::npos);
+    }
+  }
+  EmitContext C{"model.hyb"};
+  C.AttnTiles.FwdBc = 64; // an override: the tuned mma.sync loops only
+  auto F = emitAttentionForward(*A.Fwd, C);
+  ASSERT_TRUE(static_cast<bool>(F));
+  EXPECT_FALSE(HasWgmma(F->front()));
+  AttnGraph Wide(1, 100, 4, 2, 128);
+  for (const KernelSpec &K : emitBoth(Wide))
+    EXPECT_FALSE(HasWgmma(K)) << K.Name;
+}
+
 /// CType of the argument named \p Name ("" if absent).
 std::string ctypeOf(const KernelSpec &K, llvm::StringRef Name) {
   for (const KernelArg &A : K.Args)
@@ -281,6 +318,9 @@ TEST(EmitAttention, KernelsCompileWithNvcc) {
     std::vector<KernelSpec> Ks = emitBoth(A);
     ASSERT_EQ(Ks.size(), 4u);
     EXPECT_EQ(test::nvccCompileAll(Ks), "");
+    if (Shape[4] == 64) { // the mma.sync loops behind the sm_90a wgmma ones
+      EXPECT_EQ(test::nvccCompileAll(Ks, "sm_80"), "");
+    }
     // All tensors bf16, and a mix.
     for (unsigned Bits : {0xffu, unsigned(BQ | BK | BV | BDk | BDv)}) {
       auto S = bf16Set(A, Bits);

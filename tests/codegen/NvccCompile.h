@@ -3,8 +3,8 @@
 ///
 /// \file
 /// Test helper: writes every KernelSpec source to a temporary `.cu` file
-/// and compiles it to an sm_90a CUBIN with `nvcc -cubin` (two processes at
-/// a time), without a GPU. nvcc is $HYBC_NVCC or /usr/local/cuda/bin/nvcc;
+/// and compiles it to a CUBIN (sm_90a unless told otherwise) with
+/// `nvcc -cubin` (two processes at a time), without a GPU. nvcc is $HYBC_NVCC or /usr/local/cuda/bin/nvcc;
 /// tests GTEST_SKIP when it is missing.
 ///
 /// Example:
@@ -47,7 +47,7 @@ struct NvccJob {
 
 /// Starts nvcc on \p K's source; false when the temp files fail.
 inline bool startNvcc(const std::string &Nvcc, const KernelSpec &K,
-                      NvccJob &J) {
+                      const std::string &ArchFlag, NvccJob &J) {
   llvm::SmallString<128> Src, Log;
   int FD = -1;
   if (llvm::sys::fs::createTemporaryFile("hybc-k3-" + K.Name, "cu", FD, Src))
@@ -60,7 +60,7 @@ inline bool startNvcc(const std::string &Nvcc, const KernelSpec &K,
     return false;
   J.Name = K.Name, J.Src = std::string(Src), J.Log = std::string(Log);
   std::vector<llvm::StringRef> Args = {
-      Nvcc, "-arch=sm_90a", "-cubin", "-x", "cu", J.Src, "-o", "/dev/null"};
+      Nvcc, ArchFlag, "-cubin", "-x", "cu", J.Src, "-o", "/dev/null"};
   llvm::Optional<llvm::StringRef> Redirects[] = {
       llvm::None, llvm::StringRef(J.Log), llvm::StringRef(J.Log)};
   J.PI = llvm::sys::ExecuteNoWait(Nvcc, Args, llvm::None, Redirects);
@@ -83,10 +83,11 @@ inline std::string finishNvcc(NvccJob &J) {
   return Out;
 }
 
-/// Compiles every spec; "" when all succeed, else the failures.
+/// Compiles every spec for \p Arch; "" when all succeed, else the failures.
 inline std::string nvccCompileAll(llvm::ArrayRef<KernelSpec> Specs,
+                                  llvm::StringRef Arch = "sm_90a",
                                   unsigned Parallel = 2) {
-  const std::string Nvcc = nvccPath();
+  const std::string Nvcc = nvccPath(), ArchFlag = "-arch=" + Arch.str();
   std::string Errors;
   std::vector<NvccJob> Running;
   for (size_t I = 0; I <= Specs.size(); ++I) {
@@ -98,7 +99,7 @@ inline std::string nvccCompileAll(llvm::ArrayRef<KernelSpec> Specs,
     if (I == Specs.size())
       break;
     NvccJob J;
-    if (!startNvcc(Nvcc, Specs[I], J)) {
+    if (!startNvcc(Nvcc, Specs[I], ArchFlag, J)) {
       Errors += "cannot start nvcc for " + Specs[I].Name + "\n";
       continue;
     }
