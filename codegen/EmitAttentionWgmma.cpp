@@ -21,8 +21,8 @@
 /// copied twice. B tiles are staged with cp.async in two stages as on the
 /// mma.sync path; `fence.proxy.async` makes them visible to wgmma.
 ///
-///   forward: 2 warpgroups × 64 queries; Q in registers (ldmatrix from the
-///     swizzled tile); S = Q Kᵀ, softmax, O += P V (P from registers).
+///   forward: 2 warpgroups × 64 queries; Q resident as A descriptors;
+///     S = Q Kᵀ, softmax, O += P V (P from registers).
 ///   dK/dV: 1 warpgroup × 64 keys; K, V resident as A descriptors;
 ///     Sᵀ = K Qᵀ, dPᵀ = V dOᵀ, then dV += Pᵀ dO, dK += dSᵀ Q.
 ///   dQ: 2 warpgroups × 64 queries; Q, dO resident as A descriptors;
@@ -130,15 +130,6 @@ __device__ __forceinline__ void stageSw(const float *__restrict__ Src,
     *reinterpret_cast<uint2 *>(Dst + swz(R, C * 2)) = P;
   }
 }
-// The A fragment (k-chunk Kc) of rows R0..R0+15 of a swizzled tile at T.
-__device__ __forceinline__ void ldsmSw(u32 (&A)[4], const unsigned char *T,
-                                       int R0, int Kc, int Lane) {
-  const u32 Addr =
-      smemAddr(T) + swz(R0 + (Lane & 15), ((Lane >> 4) + 2 * Kc) * 16);
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];"
-               : "=r"(A[0]), "=r"(A[1]), "=r"(A[2]), "=r"(A[3])
-               : "r"(Addr));
-}
 // This thread's cp.async writes, then generic-proxy writes in general, made
 // visible to wgmma (async proxy); a __syncthreads follows.
 __device__ __forceinline__ void stagedForWgmma() {
@@ -174,28 +165,26 @@ template <int N> __device__ __forceinline__ void pin(u32 (&A)[N][4]) {
 }
 )CU";
 
-/// Forward: Q goes through stage 1 (16 KB = 128 swizzled rows).
+/// Forward: Q (128 swizzled rows) stays in shared memory as the A operand
+/// of S = Q Kᵀ, then two K/V stages. (With Q as register fragments ptxas
+/// 13.0 once gave P the registers of the live Q fragments when the mask was
+/// branched on; descriptors leave no long-lived wgmma register operands.)
 const char kFwdBody[] = R"CU(
 using namespace hybc_attn;
 static_assert(kFwdBr == 128 && kFwdBc == 64, "two warpgroups, 64-key tiles");
 static constexpr int kStage = 2 * kTile; // K then V
 extern __shared__ __align__(16) unsigned char SmemRaw[];
-unsigned char *Smem = align1024(SmemRaw);
+unsigned char *Smem = align1024(SmemRaw), *Stages = Smem + 2 * kTile;
 const int Lane = threadIdx.x & 31, Warp = threadIdx.x >> 5, Wg = Warp >> 2;
 const int Q0 = (gridDim.x - 1 - blockIdx.x) * kFwdBr; // heaviest first
 const int H = blockIdx.y, B = blockIdx.z, Hk = H / kGroup;
 const int R0 = Q0 + Warp * 16 + (Lane >> 2), Cq = 2 * (Lane & 3);
 const int KEnd = min(kT, Q0 + kFwdBr), WgFirst = Q0 + Wg * 64;
-stageSw<kFwdBr>(q, kHq, B, H, Q0, Smem + kStage);
-stageSw<64>(k, kHkv, B, Hk, 0, Smem);
-stageSw<64>(v, kHkv, B, Hk, 0, Smem + kTile);
+stageSw<kFwdBr>(q, kHq, B, H, Q0, Smem);
+stageSw<64>(k, kHkv, B, Hk, 0, Stages);
+stageSw<64>(v, kHkv, B, Hk, 0, Stages + kTile);
 cpCommit();
-cpWait<0>();
-__syncthreads();
-u32 Qf[kKc][4];
-#pragma unroll
-for (int Kc = 0; Kc < kKc; ++Kc)
-  ldsmSw(Qf[Kc], Smem + kStage, Warp * 16, Kc, Lane);
+const unsigned long long QDesc = wgDesc(smemAddr(Smem) + Wg * kTile);
 float M[2] = {negInf(), negInf()}, L[2] = {0.f, 0.f}, Acc[kDn][4];
 #pragma unroll
 for (int N = 0; N < kDn; ++N)
@@ -203,23 +192,24 @@ for (int N = 0; N < kDn; ++N)
   for (int E = 0; E < 4; ++E)
     Acc[N][E] = 0.f;
 for (int K0 = 0, St = 0; K0 < KEnd; K0 += 64, St ^= 1) {
-  __syncthreads(); // Q fragments / the tile before this one consumed
-  unsigned char *Next = Smem + (St ^ 1) * kStage;
+  __syncthreads(); // the tile before this one consumed
+  unsigned char *Next = Stages + (St ^ 1) * kStage;
   if (K0 + 64 < KEnd) {
     stageSw<64>(k, kHkv, B, Hk, K0 + 64, Next);
     stageSw<64>(v, kHkv, B, Hk, K0 + 64, Next + kTile);
   }
   cpCommit();
-  stagedForWgmma(); // this tile landed; the next one may be in flight
+  stagedForWgmma(); // Q and this tile landed; the next may be in flight
   __syncthreads();
   if (K0 > WgFirst + 63)
     continue; // the whole tile is above this warpgroup's diagonal
-  const u32 Ks = smemAddr(Smem + St * kStage);
+  const unsigned long long KDesc = wgDesc(smemAddr(Stages + St * kStage)),
+                           VDesc = KDesc + kTile / 16;
   float S[kSn][4];
   wgFence();
 #pragma unroll
   for (int Kc = 0; Kc < kKc; ++Kc)
-    wgmma<0>(S, Qf[Kc], wgDesc(Ks) + 2 * Kc, Kc);
+    wgmma<0>(S, QDesc + 2 * Kc, KDesc + 2 * Kc, Kc);
   wgCommitWait();
   pin(S);
   // Keys past some query of this warpgroup: the diagonal tile.
@@ -234,7 +224,7 @@ for (int K0 = 0, St = 0; K0 < KEnd; K0 += 64, St ^= 1) {
   wgFence();
 #pragma unroll
   for (int Kc = 0; Kc < 4; ++Kc)
-    wgmma<1>(Acc, Pf[Kc], wgDesc(Ks + kTile) + 128 * Kc, 1);
+    wgmma<1>(Acc, Pf[Kc], VDesc + 128 * Kc, 1);
   wgCommitWait();
   pin(Acc);
   pin(Pf);
@@ -260,8 +250,8 @@ std::string hybc::attentionEngineNote(const AttnDims &D) {
 unsigned hybc::attentionWgmmaSmem(AttnKernel Kind) {
   // 64-row tiles of 8 KiB plus 1 KiB to align the base to 1024 bytes.
   switch (Kind) {
-  case AttnKernel::Fwd:
-    return 4 * 8192 + 1024;
+  case AttnKernel::Fwd: // Q (128 rows) and two K/V stages
+    return 6 * 8192 + 1024;
   case AttnKernel::DkDv:
     return 2 * 8192 + 2 * (2 * 8192 + 1024) + 1024;
   case AttnKernel::Dq:
