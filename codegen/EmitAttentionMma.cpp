@@ -121,6 +121,19 @@ __device__ __forceinline__ void accumulatePB(float (&Acc)[kDn][4],
                     Bs + Kc * 16 * kLdb + laneA(Lane) + Nt * 8);
   }
 }
+// Values C..C+3 of row T of head H from fp32 memory as four bf16 (rounded
+// to nearest even; zero past kT).
+__device__ __forceinline__ uint2 ld4Bf16(const float *__restrict__ Src,
+                                         int Heads, int B, int H, int T,
+                                         int C) {
+  float4 X = make_float4(0.f, 0.f, 0.f, 0.f);
+  if (T < kT)
+    X = *reinterpret_cast<const float4 *>(Src + rowOf(B, T, Heads, H) + C);
+  uint2 P;
+  P.x = packBf16(X.x, X.y);
+  P.y = packBf16(X.z, X.w);
+  return P;
+}
 // Rows [T0, T0 + Rows) of head H as bf16 (row stride kLdb), zero past kT:
 // fp32 memory rounded to nearest even.
 template <int Rows>
@@ -130,15 +143,29 @@ __device__ __forceinline__ void stageRows(const float *__restrict__ Src,
   static constexpr int kV4 = kD / 4;
 #pragma unroll 4
   for (int I = threadIdx.x; I < Rows * kV4; I += kThreads) {
-    int R = I / kV4, C = (I % kV4) * 4, T = T0 + R;
-    float4 X = make_float4(0.f, 0.f, 0.f, 0.f);
-    if (T < kT)
-      X = *reinterpret_cast<const float4 *>(Src + rowOf(B, T, Heads, H) + C);
-    uint2 P;
-    P.x = packBf16(X.x, X.y);
-    P.y = packBf16(X.z, X.w);
-    *reinterpret_cast<uint2 *>(Dst + R * kLdb + C) = P;
+    int R = I / kV4, C = (I % kV4) * 4;
+    *reinterpret_cast<uint2 *>(Dst + R * kLdb + C) =
+        ld4Bf16(Src, Heads, B, H, T0 + R, C);
   }
+}
+// lse (negated, exp2 domain) and Dv of this thread's queries Qr, Qr + 8 of
+// head H (0 past kT), and zeroed dQ accumulators.
+__device__ __forceinline__ void dqRowStats(float (&Ls)[2], float (&Dvr)[2],
+                                           float (&DQ)[kDn][4],
+                                           const float *Lse, const float *Dv,
+                                           int B, int H, int Qr) {
+#pragma unroll
+  for (int I = 0; I < 2; ++I) {
+    const int T = Qr + 8 * I;
+    const unsigned long long E = ((unsigned long long)B * kHq + H) * kT + T;
+    Ls[I] = T < kT ? -Lse[E] * kLog2e : 0.f;
+    Dvr[I] = T < kT ? Dv[E] : 0.f;
+  }
+#pragma unroll
+  for (int N = 0; N < kDn; ++N)
+#pragma unroll
+    for (int E = 0; E < 4; ++E)
+      DQ[N][E] = 0.f;
 }
 // cp.async (sm_80+): Bytes from global to shared memory, zero-filled when
 // !Valid (Src must still be a mapped address). Visible after cpWait and a

@@ -195,20 +195,8 @@ stageRows<kBwdBq>(dout, kHq, B, H, Q0, Smem + kBwdBq * kLdb);
 stageRows<kBwdStep>(k, kHkv, B, Hk, 0, Stages);
 stageRows<kBwdStep>(v, kHkv, B, Hk, 0, Stages + kBwdStep * kLdb);
 cpCommit();
-float Ls[2], Dvr[2];
-#pragma unroll
-for (int I = 0; I < 2; ++I) {
-  const int T = Qr + 8 * I;
-  const unsigned long long E = ((unsigned long long)B * kHq + H) * kT + T;
-  Ls[I] = T < kT ? -lse[E] * kLog2e : 0.f;
-  Dvr[I] = T < kT ? attn_dv_rowsum[E] : 0.f;
-}
-float DQ[kDn][4];
-#pragma unroll
-for (int N = 0; N < kDn; ++N)
-#pragma unroll
-  for (int E = 0; E < 4; ++E)
-    DQ[N][E] = 0.f;
+float Ls[2], Dvr[2], DQ[kDn][4];
+dqRowStats(Ls, Dvr, DQ, lse, attn_dv_rowsum, B, H, Qr);
 for (int K0 = 0, St = 0; K0 < KEnd; K0 += kBwdStep, St ^= 1) {
   __syncthreads(); // the stage of the next key step consumed
   u16 *Next = Stages + (St ^ 1) * kStage;

@@ -120,14 +120,9 @@ __device__ __forceinline__ void stageSw(const float *__restrict__ Src,
                                         unsigned char *Dst) {
 #pragma unroll 4
   for (int I = threadIdx.x; I < Rows * 16; I += kThreads) {
-    int R = I >> 4, C = (I & 15) * 4, T = T0 + R;
-    float4 X = make_float4(0.f, 0.f, 0.f, 0.f);
-    if (T < kT)
-      X = *reinterpret_cast<const float4 *>(Src + rowOf(B, T, Heads, H) + C);
-    uint2 P;
-    P.x = packBf16(X.x, X.y);
-    P.y = packBf16(X.z, X.w);
-    *reinterpret_cast<uint2 *>(Dst + swz(R, C * 2)) = P;
+    int R = I >> 4, C = (I & 15) * 4;
+    *reinterpret_cast<uint2 *>(Dst + swz(R, C * 2)) =
+        ld4Bf16(Src, Heads, B, H, T0 + R, C);
   }
 }
 // This thread's cp.async writes, then generic-proxy writes in general, made
