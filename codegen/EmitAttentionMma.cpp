@@ -14,10 +14,10 @@
 /// are staged as bf16 into two stages of dynamic shared memory (fp32
 /// rounded to nearest even; bf16 copied by 16-byte cp.async, so the next
 /// K/V tile lands while the current one is computed on; row stride kD + 8
-/// bf16: 16-byte rows, conflict-free ldmatrix). Q goes through the second
-/// stage into A fragments kept in registers. Per key tile of 64: S = Q Kᵀ with mma.sync m16n8k16 (K
-/// rows as col-major B fragments via ldmatrix), the online softmax on the fp32
-/// accumulators (exp2 domain; each thread owns rows g and g + 8 of its
+/// bf16: conflict-free ldmatrix); Q goes through the second stage into
+/// register A fragments. Per key tile of 64: S = Q Kᵀ (mma.sync m16n8k16,
+/// K rows as col-major B fragments via ldmatrix), the online softmax on the
+/// fp32 accumulators (exp2 domain; each thread owns rows g and g + 8 of its
 /// warp, g = lane/4, so row reductions are 4-lane shuffles), then P is
 /// packed to bf16 A fragments straight from the accumulators (the m16n8k16
 /// C layout of two adjacent n-tiles is the A layout of one k-chunk) and
@@ -148,6 +148,11 @@ __device__ __forceinline__ void stageRows(const float *__restrict__ Src,
         ld4Bf16(Src, Heads, B, H, T0 + R, C);
   }
 }
+template <int N> __device__ __forceinline__ void zeroAcc(float (&A)[N][4]) {
+#pragma unroll
+  for (int J = 0; J < N; ++J)
+    A[J][0] = A[J][1] = A[J][2] = A[J][3] = 0.f;
+}
 // lse (negated, exp2 domain) and Dv of this thread's queries Qr, Qr + 8 of
 // head H (0 past kT), and zeroed dQ accumulators.
 __device__ __forceinline__ void dqRowStats(float (&Ls)[2], float (&Dvr)[2],
@@ -161,11 +166,7 @@ __device__ __forceinline__ void dqRowStats(float (&Ls)[2], float (&Dvr)[2],
     Ls[I] = T < kT ? -Lse[E] * kLog2e : 0.f;
     Dvr[I] = T < kT ? Dv[E] : 0.f;
   }
-#pragma unroll
-  for (int N = 0; N < kDn; ++N)
-#pragma unroll
-    for (int E = 0; E < 4; ++E)
-      DQ[N][E] = 0.f;
+  zeroAcc(DQ);
 }
 // cp.async (sm_80+): Bytes from global to shared memory, zero-filled when
 // !Valid (Src must still be a mapped address). Visible after cpWait and a
@@ -306,11 +307,7 @@ u32 Qf[kKc][4];
 for (int Kc = 0; Kc < kKc; ++Kc)
   ldsm4(Qf[Kc], Smem + kStage + Warp * 16 * kLdb + laneA(Lane) + Kc * 16);
 float M[2] = {negInf(), negInf()}, L[2] = {0.f, 0.f}, Acc[kDn][4];
-#pragma unroll
-for (int N = 0; N < kDn; ++N)
-#pragma unroll
-  for (int E = 0; E < 4; ++E)
-    Acc[N][E] = 0.f;
+zeroAcc(Acc);
 for (int K0 = 0, St = 0; K0 < KEnd; K0 += kFwdBc, St ^= 1) {
   __syncthreads(); // Q fragments / the tile before this one consumed
   u16 *Next = Smem + (St ^ 1) * kStage;

@@ -101,11 +101,8 @@ stageRows<kBwdBk>(v, kHkv, B, Hk, K0, Smem + kBwdBk * kLdb);
 stageStep(0);
 cpCommit();
 float DK[kDn][4], DV[kDn][4];
-#pragma unroll
-for (int N = 0; N < kDn; ++N)
-#pragma unroll
-  for (int E = 0; E < 4; ++E)
-    DK[N][E] = DV[N][E] = 0.f;
+zeroAcc(DK);
+zeroAcc(DV);
 for (int It = 0; It < kGroup * NSteps; ++It) {
   __syncthreads(); // the stage of step It + 1 consumed (step It - 1)
   if (It + 1 < kGroup * NSteps)

@@ -181,11 +181,7 @@ stageSw<64>(v, kHkv, B, Hk, 0, Stages + kTile);
 cpCommit();
 const unsigned long long QDesc = wgDesc(smemAddr(Smem) + Wg * kTile);
 float M[2] = {negInf(), negInf()}, L[2] = {0.f, 0.f}, Acc[kDn][4];
-#pragma unroll
-for (int N = 0; N < kDn; ++N)
-#pragma unroll
-  for (int E = 0; E < 4; ++E)
-    Acc[N][E] = 0.f;
+zeroAcc(Acc);
 for (int K0 = 0, St = 0; K0 < KEnd; K0 += 64, St ^= 1) {
   __syncthreads(); // the tile before this one consumed
   unsigned char *Next = Stages + (St ^ 1) * kStage;

@@ -102,11 +102,8 @@ cpCommit();
 const unsigned long long KDesc = wgDesc(smemAddr(Smem)),
                          VDesc = wgDesc(smemAddr(Smem) + kTile);
 float DK[kDn][4], DV[kDn][4];
-#pragma unroll
-for (int N = 0; N < kDn; ++N)
-#pragma unroll
-  for (int E = 0; E < 4; ++E)
-    DK[N][E] = DV[N][E] = 0.f;
+zeroAcc(DK);
+zeroAcc(DV);
 for (int It = 0; It < kGroup * NSteps; ++It) {
   __syncthreads(); // the stage of step It + 1 consumed (step It - 1)
   if (It + 1 < kGroup * NSteps)
