@@ -174,7 +174,9 @@ std::string invFreqTable(const Op &O, int64_t Half, bool Bf16) {
 void rope(RowKernel &K, const Op &O) {
   const TensorType &T = O.result(0)->type();
   bool Bwd = O.kind() == OpKind::RopeBwd;
-  bool Bf16 = O.getInt("bf16_tables", 0) != 0;
+  // bf16_tables (cpu::RopeTables): 0 exact, 1 PyTorch eager, 2 compiled.
+  const int64_t Tables = O.getInt("bf16_tables", 0);
+  const bool Bf16 = Tables != 0;
   int64_t Dims = O.getInt("dims"), Half = Dims / 2;
   std::string X = K.row(O.operand(0), Bwd ? "dy" : "x");
   std::string H = K.constInt("kHeads", T.Shape[2]);
@@ -191,11 +193,17 @@ void rope(RowKernel &K, const Op &O) {
   std::string Y = K.def(O.result());
   std::string Sign = Bwd ? "-" : "";
   std::string Trig =
-      Bf16 ? fmt("    const float ang = hybc::roundBf16(hybc::roundBf16("
-                 "static_cast<float>({0})) * {1}[c]);\n"
-                 "    const float cf = hybc::roundBf16(cosf(ang));\n"
-                 "    const float sf = {2}hybc::roundBf16(sinf(ang));\n",
-                 Pos, Inv, Sign)
+      Tables == 1
+          ? fmt("    const float ang = hybc::roundBf16(hybc::roundBf16("
+                "static_cast<float>({0})) * {1}[c]);\n"
+                "    const float cf = hybc::roundBf16(cosf(ang));\n"
+                "    const float sf = {2}hybc::roundBf16(sinf(ang));\n",
+                Pos, Inv, Sign)
+      : Bf16 // torch.compile: fp32 angle of the exact position
+          ? fmt("    const float ang = static_cast<float>({0}) * {1}[c];\n"
+                "    const float cf = hybc::roundBf16(cosf(ang));\n"
+                "    const float sf = {2}hybc::roundBf16(sinf(ang));\n",
+                Pos, Inv, Sign)
            // The angle pos * f as an unevaluated fp32 pair (hi + lo, the
            // FMA residual is exact), reduced by 2 pi in three FMAs (2 pi
            // as hi + lo; k <= pos / 2 pi is small, so the products are

@@ -122,6 +122,7 @@ static void semaAttention(SemaContext &C, const ast::Value &Term,
   Ok &= !R.has("rope_fraction") || R.readFloat("rope_fraction", A.RopeFraction,
                                                FloatRange::openClosed(0, 1));
   R.readBool("qk_norm", A.QKNorm);
+  R.readEnum("rope_tables", {"exact", "compiled", "eager"}, A.RopeTables);
   R.readFloat("q_gain", A.QGainInit, FloatRange::any());
   R.readEnum("v_act", {"none", "silu"}, A.VAct);
   R.finish();

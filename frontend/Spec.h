@@ -24,6 +24,11 @@ enum class MlpActivation { Relu2, LeakyRelu2 };
 /// post-2026-06 upstream default (docs mamba3.md §1.3).
 enum class AActivation { Softplus, HeavyTail };
 enum class ValueActivation { None, Silu };
+/// How the RoPE cos/sin tables are built (docs/hyb-language.md
+/// `rope_tables`): exactly, or as PyTorch does after `.bfloat16()` under
+/// torch.compile (bf16 inv_freq, fp32 angles, bf16 tables) or eagerly
+/// (positions, inv_freq, angles and tables all bf16).
+enum class RopeTableMode { Exact, Compiled, Eager };
 enum class InitKind { Default, Orthogonal };
 /// How many U-Net skip weights exist: Physical = min(enc, dec) of the
 /// physical stack (seed PR #1607); Virtual = max of that and min(enc, dec)
@@ -70,6 +75,7 @@ struct AttentionSpec {
   double RopeBase = 10000.0;
   double RopeFraction = 1.0;
   bool QKNorm = true;
+  RopeTableMode RopeTables = RopeTableMode::Exact;
   double QGainInit = 1.5;
   ValueActivation VAct = ValueActivation::None;
   // Derived by sema.

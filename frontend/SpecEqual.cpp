@@ -67,6 +67,7 @@ void Cmp::attn(const std::string &P, const AttentionSpec &A,
   f(P + "rope_base", A.RopeBase, B.RopeBase);
   f(P + "rope_fraction", A.RopeFraction, B.RopeFraction);
   f(P + "qk_norm", A.QKNorm, B.QKNorm);
+  f(P + "rope_tables", A.RopeTables, B.RopeTables);
   f(P + "q_gain", A.QGainInit, B.QGainInit);
   f(P + "v_act", A.VAct, B.VAct);
   f(P + "HeadDim", A.HeadDim, B.HeadDim);

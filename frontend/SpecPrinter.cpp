@@ -203,6 +203,10 @@ static std::string attentionCall(const AttentionSpec &A, size_t Column) {
                {"rope_base", d(A.RopeBase)},
                {"rope_fraction", d(A.RopeFraction)},
                {"qk_norm", b(A.QKNorm)},
+               {"rope_tables", A.RopeTables == RopeTableMode::Exact ? "exact"
+                               : A.RopeTables == RopeTableMode::Compiled
+                                   ? "compiled"
+                                   : "eager"},
                {"q_gain", d(A.QGainInit)},
                {"v_act", A.VAct == ValueActivation::None ? "none" : "silu"}},
               Column);

@@ -36,20 +36,22 @@ int64_t ropeDimsForFraction(int64_t HeadDim, double Fraction) {
 }
 
 template <typename T>
-void ropeTables(int64_t Seq, int64_t RopeDims, double Base, bool Bf16Tables,
+void ropeTables(int64_t Seq, int64_t RopeDims, double Base, RopeTables Mode,
                 T *Cos, T *Sin) {
   assert(RopeDims >= 2 && RopeDims % 2 == 0 && "rope: RopeDims must be even");
   const int64_t Half = RopeDims / 2;
   for (int64_t I = 0; I < Half; ++I) {
-    if (Bf16Tables) {
+    if (Mode != RopeTables::Exact) {
       // fp32 construction of the buffer, then `.bfloat16()`.
       const float Exponent =
           static_cast<float>(2 * I) / static_cast<float>(RopeDims);
       const float Inv =
           roundToBf16(1.0f / std::pow(static_cast<float>(Base), Exponent));
+      const bool Eager = Mode == RopeTables::Bf16Eager;
       for (int64_t P = 0; P < Seq; ++P) {
-        const float Pos = roundToBf16(static_cast<float>(P));
-        const float Angle = roundToBf16(Pos * Inv);
+        const float Pos = static_cast<float>(P);
+        const float Angle = Eager ? roundToBf16(roundToBf16(Pos) * Inv)
+                                  : Pos * Inv;
         Cos[P * Half + I] = static_cast<T>(roundToBf16(std::cos(Angle)));
         Sin[P * Half + I] = static_cast<T>(roundToBf16(std::sin(Angle)));
       }
@@ -120,7 +122,8 @@ void ropeBackward(int64_t Batch, int64_t Seq, int64_t Heads, int64_t HeadDim,
 }
 
 #define HYBC_INSTANTIATE_ROPE(T)                                               \
-  template void ropeTables<T>(int64_t, int64_t, double, bool, T *, T *);       \
+  template void ropeTables<T>(int64_t, int64_t, double, RopeTables, T *,    \
+                              T *);       \
   template void ropeForward<T>(int64_t, int64_t, int64_t, int64_t, int64_t,    \
                                const T *, const T *, const T *, T *);          \
   template void ropeBackward<T>(int64_t, int64_t, int64_t, int64_t, int64_t,   \

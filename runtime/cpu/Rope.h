@@ -19,16 +19,18 @@
 /// dims, and the frequency table is built for dimension R (Rotary(R)), not
 /// HeadDim. train_gpt.py and train_mamba3_hybrid.py always use R = HeadDim.
 ///
-/// Tables are (Seq, half) and computed by ropeTables(). The Bf16Tables
-/// option replicates the PyTorch quirk of the PG scripts (parameter-golf.md
-/// §1.3): after `.bfloat16()` inv_freq is bf16, positions come from an
-/// arange in bf16 (exact up to 256, then rounded), the outer product and
-/// cos/sin results are rounded to bf16. The backward is the rotation by the
-/// opposite angle (the transpose). Example:
+/// Tables are (Seq, half) and computed by ropeTables(). The RopeTables mode
+/// replicates the PyTorch quirk of the PG scripts (parameter-golf.md §1.3):
+/// after `.bfloat16()` the inv_freq buffer is bf16. Eagerly, positions come
+/// from an arange in bf16 (exact up to 256, then rounded) and the outer
+/// product and cos/sin are rounded to bf16; under torch.compile (measured:
+/// torch 2.11, H200) the angles are fp32 products of exact positions and
+/// only cos/sin are rounded. The backward is the rotation by the opposite
+/// angle (the transpose). Example:
 ///
 /// \code
 ///   std::vector<float> Cos(Seq * R / 2), Sin(Seq * R / 2);
-///   ropeTables<float>(Seq, R, 10000.0, /*Bf16Tables=*/false, Cos.data(),
+///   ropeTables<float>(Seq, R, 10000.0, RopeTables::Exact, Cos.data(),
 ///                     Sin.data());
 ///   ropeForward<float>(B, Seq, H, HeadDim, R, Cos.data(), Sin.data(), Q, Q);
 /// \endcode
@@ -50,12 +52,14 @@ float roundToBf16(float X);
 /// max(2, (int(HeadDim * Fraction) / 2) * 2).
 int64_t ropeDimsForFraction(int64_t HeadDim, double Fraction);
 
-/// Fills Cos and Sin (Seq, RopeDims / 2) for positions 0..Seq-1. Without
-/// Bf16Tables (pass false by default) everything is computed in double and
-/// rounded once to T; with it, the fp32/bf16 rounding sequence of eager PyTorch
-/// is emulated.
+/// Table construction; the values are the IR attr `bf16_tables`.
+enum class RopeTables : int { Exact = 0, Bf16Eager = 1, Bf16Compiled = 2 };
+
+/// Fills Cos and Sin (Seq, RopeDims / 2) for positions 0..Seq-1. Exact:
+/// the angles are computed in double and the tables rounded once to T; the
+/// Bf16 modes emulate PyTorch's fp32/bf16 rounding sequence (file comment).
 template <typename T>
-void ropeTables(int64_t Seq, int64_t RopeDims, double Base, bool Bf16Tables,
+void ropeTables(int64_t Seq, int64_t RopeDims, double Base, RopeTables Mode,
                 T *Cos, T *Sin);
 
 /// Y = rope(X) (see file comment). Y may alias X.

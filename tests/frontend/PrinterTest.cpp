@@ -120,7 +120,8 @@ model {
                    dt_init_floor = 0.001, norm_eps = 1e-6)
         + mlp(mult = 5, act = leaky_relu2(0.25))
   block A = attention(heads = 16, kv_heads = 2, rope_base = 500.0, rope_fraction = 0.5,
-                      qk_norm = false, q_gain = 2.0, v_act = silu)
+                      qk_norm = false, rope_tables = compiled, q_gain = 2.0,
+                      v_act = silu)
         + mlp(mult = 1.5)
   layers = "MAA"
   recurrence { layers = 1..2, repeats = 3, start = 0.5, unit = wallclock }

@@ -72,6 +72,31 @@ TEST(Model, RecurrenceSharesParamStorage) {
   EXPECT_EQ(build(S)->Params.totalNumel(), M->Params.totalNumel());
 }
 
+/// rope_tables marks both rope ops of every attention layer with
+/// bf16_tables = 1 (eager) or 2 (compiled) (their backward ops copy the
+/// attrs); exact tables leave the attr out.
+TEST(Model, RopeTablesReachTheRopeOps) {
+  for (RopeTableMode Mode : {RopeTableMode::Exact, RopeTableMode::Compiled,
+                             RopeTableMode::Eager}) {
+    Spec S = test::baselineSpec();
+    S.Model.Blocks[0].Attn.RopeTables = Mode;
+    auto M = build(S);
+    ForwardOptions O;
+    O.Batch = 1;
+    O.Time = 4;
+    auto G = buildForward(*M, O);
+    int Ropes = 0, Marked = 0;
+    for (const auto &Op : G->ops())
+      if (Op->kind() == OpKind::Rope) {
+        ++Ropes;
+        Marked += Op->getInt("bf16_tables", 0) ==
+                  (Mode == RopeTableMode::Eager ? 1 : 2);
+      }
+    EXPECT_EQ(Ropes, 18);
+    EXPECT_EQ(Marked, Mode == RopeTableMode::Exact ? 0 : 18);
+  }
+}
+
 TEST(Model, SkipRules) {
   // PG baseline: 9 layers, every decoder step with a non-empty stack.
   auto B = build(test::baselineSpec());

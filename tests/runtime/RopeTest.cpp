@@ -28,7 +28,9 @@ void tables(const RopeShape &S, bool Bf16, std::vector<T> &Cos,
             std::vector<T> &Sin) {
   Cos.resize(S.T * S.R / 2);
   Sin.resize(S.T * S.R / 2);
-  ropeTables<T>(S.T, S.R, 10000.0, Bf16, Cos.data(), Sin.data());
+  ropeTables<T>(S.T, S.R, 10000.0,
+                Bf16 ? RopeTables::Bf16Eager : RopeTables::Exact, Cos.data(),
+                Sin.data());
 }
 
 } // namespace
@@ -126,8 +128,10 @@ TEST(RopeTest, Bf16TablesReplicateTorchQuirk) {
   const int64_t Seq = 600, R = 64, Half = R / 2;
   std::vector<float> Cos(Seq * Half), Sin(Seq * Half), CosE(Seq * Half),
       SinE(Seq * Half);
-  ropeTables<float>(Seq, R, 10000.0, true, Cos.data(), Sin.data());
-  ropeTables<float>(Seq, R, 10000.0, false, CosE.data(), SinE.data());
+  ropeTables<float>(Seq, R, 10000.0, RopeTables::Bf16Eager, Cos.data(),
+                    Sin.data());
+  ropeTables<float>(Seq, R, 10000.0, RopeTables::Exact, CosE.data(),
+                    SinE.data());
   for (int64_t I = 0; I < Seq * Half; ++I) {
     EXPECT_EQ(roundToBf16(Cos[I]), Cos[I]); // every entry is a bf16 value
     EXPECT_EQ(roundToBf16(Sin[I]), Sin[I]);
@@ -146,6 +150,25 @@ TEST(RopeTest, Bf16TablesReplicateTorchQuirk) {
   // Small positions: only bf16 rounding error (inv_freq, product, cos/sin).
   for (int64_t I = 0; I < 8 * Half; ++I)
     EXPECT_NEAR(Cos[I], CosE[I], 0.03);
+}
+
+/// torch.compile keeps fp32 angles of exact positions: only inv_freq and
+/// the tables are bf16 (measured against torch 2.11 on an H200).
+TEST(RopeTest, CompiledBf16TablesRoundOnlyInvFreqAndOutputs) {
+  const int64_t Seq = 600, R = 64, Half = R / 2;
+  std::vector<float> Cos(Seq * Half), Sin(Seq * Half);
+  ropeTables<float>(Seq, R, 10000.0, RopeTables::Bf16Compiled, Cos.data(),
+                    Sin.data());
+  for (int64_t P : {0, 1, 255, 257, 513, 599})
+    for (int64_t I = 0; I < Half; ++I) {
+      const float Inv = roundToBf16(
+          1.0f / std::pow(10000.0f, static_cast<float>(2 * I) / 64.0f));
+      const float Angle = static_cast<float>(P) * Inv;
+      EXPECT_EQ(Cos[P * Half + I], roundToBf16(std::cos(Angle))) << P;
+      EXPECT_EQ(Sin[P * Half + I], roundToBf16(std::sin(Angle))) << P;
+    }
+  // Positions stay distinct (the eager arange would merge 257 into 256).
+  EXPECT_NE(Sin[257 * Half], Sin[256 * Half]);
 }
 
 TEST(RopeTest, Float32MatchesFloat64) {
