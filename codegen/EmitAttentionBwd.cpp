@@ -317,8 +317,7 @@ void assemblePass(KernelSpec &K, const AttnDims &D, const ir::Op &O,
   // blocks of 4, 2 dQ blocks of 8): registers are capped to fit.
   unsigned MinBlocks =
       D.Mma && D.D <= 64 && !D.Overridden ? (DkDv ? 3 : 2) : 0;
-  assemble(K, D, O, C, Summary, Body,
-           DkDv ? AttnKernel::DkDv : AttnKernel::Dq,
+  assemble(K, D, O, C, Summary, Body, DkDv ? AttnKernel::DkDv : AttnKernel::Dq,
            Bf16 & (DkDv ? kDkDvTensors : kDqTensors), MinBlocks);
 }
 

@@ -234,9 +234,9 @@ __device__ __forceinline__ float quadSum(float V) {
 /// pass Lim = kFwdBc, a no-op), then the online softmax: updates the
 /// running maxima M (raw scores: the scale is positive) and the per-thread
 /// partial sums L, turns S into P = 2^(S·scale·log2e − M·scale·log2e) (one
-/// FFMA and one ex2 per score) and rescales O. The mask is branch-free:
-/// with it (or the softmax) under a branch on the diagonal, the sm_90a
-/// wgmma forward failed its GPU parity test.
+/// FFMA and one ex2 per score) and rescales O. The mask is branch-free: on
+/// a branch, ptxas 13.0 gave P the registers of the (then register-held) Q
+/// fragments of the sm_90a forward.
 const char kFwdSoftmax[] = R"(
 namespace hybc_attn {
 static constexpr int kSn = kFwdBc / 8;
@@ -374,10 +374,11 @@ std::vector<KernelSpec> hybc::emitAttentionForwardMma(const ir::Op &O,
   K.Grid[2] = static_cast<unsigned>(D.B);
   const unsigned Threads = static_cast<unsigned>(32 * D.FwdWarps);
   K.Block[0] = Threads;
-  // Two K/V stages of bf16 rows (stride d + 8); Q is staged through one.
-  K.SharedBytes = static_cast<unsigned>(2 * 2 * D.FwdBc * (D.D + 8) * 2);
-  if (attentionUsesWgmma(D))
-    K.SharedBytes = std::max(K.SharedBytes, attentionWgmmaSmem(AttnKernel::Fwd));
+  // Two K/V stages of bf16 rows (stride d + 8), Q staged through one; or
+  // what the wgmma loop needs, if more.
+  K.SharedBytes = std::max(
+      static_cast<unsigned>(2 * 2 * D.FwdBc * (D.D + 8) * 2),
+      attentionUsesWgmma(D) ? attentionWgmmaSmem(AttnKernel::Fwd) : 0u);
   K.Args = attentionForwardArgs(O, D, Bf);
   addProvenance(K, O);
   SourceWriter W;

@@ -261,8 +261,8 @@ unsigned hybc::attentionMmaBwdSmem(const AttnDims &D, bool DkDv) {
   const auto Bytes = static_cast<unsigned>(2 * Rows * Ld * 2 + 2 * Stage);
   if (!attentionUsesWgmma(D)) // else the larger of the two loops' needs
     return Bytes;
-  return std::max(Bytes, attentionWgmmaSmem(DkDv ? AttnKernel::DkDv
-                                                 : AttnKernel::Dq));
+  return std::max(Bytes,
+                  attentionWgmmaSmem(DkDv ? AttnKernel::DkDv : AttnKernel::Dq));
 }
 
 llvm::StringRef hybc::attentionPreBody() { return kPreBody; }

@@ -1,4 +1,4 @@
-//===- codegen/EmitAttentionWgmma.cpp - Hopper wgmma attention bodies ------===//
+//===- codegen/EmitAttentionWgmma.cpp - Hopper wgmma attention bodies -----===//
 ///
 /// \file
 /// sm_90a bodies of the three tensor-core attention kernels (forward, dK/dV,

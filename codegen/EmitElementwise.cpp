@@ -193,33 +193,32 @@ void rope(RowKernel &K, const Op &O) {
   std::string Y = K.def(O.result());
   std::string Sign = Bwd ? "-" : "";
   std::string Trig =
-      Tables == 1
-          ? fmt("    const float ang = hybc::roundBf16(hybc::roundBf16("
-                "static_cast<float>({0})) * {1}[c]);\n"
-                "    const float cf = hybc::roundBf16(cosf(ang));\n"
-                "    const float sf = {2}hybc::roundBf16(sinf(ang));\n",
-                Pos, Inv, Sign)
+      Tables == 1 ? fmt("    const float ang = hybc::roundBf16(hybc::roundBf16("
+                        "static_cast<float>({0})) * {1}[c]);\n"
+                        "    const float cf = hybc::roundBf16(cosf(ang));\n"
+                        "    const float sf = {2}hybc::roundBf16(sinf(ang));\n",
+                        Pos, Inv, Sign)
       : Bf16 // torch.compile: fp32 angle of the exact position
           ? fmt("    const float ang = static_cast<float>({0}) * {1}[c];\n"
                 "    const float cf = hybc::roundBf16(cosf(ang));\n"
                 "    const float sf = {2}hybc::roundBf16(sinf(ang));\n",
                 Pos, Inv, Sign)
-           // The angle pos * f as an unevaluated fp32 pair (hi + lo, the
-           // FMA residual is exact), reduced by 2 pi in three FMAs (2 pi
-           // as hi + lo; k <= pos / 2 pi is small, so the products are
-           // exact) to [-pi, pi], where the SFU's __sincosf is accurate to
-           // ~4e-7 absolute: within a few fp32 ulps of the fp64 table of
-           // the CPU oracle, far below the bf16 rounding of the outputs,
-           // at two SFU ops per pair instead of a software sincos.
-           : fmt("    const float pf = static_cast<float>({0});\n"
-                 "    const float ah = pf * {1}[c];\n"
-                 "    const float al = fmaf(pf, {1}[c], -ah);\n"
-                 "    const float k = rintf(ah * 0.159154943f);\n"
-                 "    float r = fmaf(-k, 6.28318548f, ah);\n"
-                 "    r = fmaf(k, 1.74845553e-07f, r) + al;\n"
-                 "    float sf, cf;\n"
-                 "    __sincosf(r, &sf, &cf);\n{2}",
-                 Pos, Inv, Bwd ? "    sf = -sf;\n" : "");
+          // The angle pos * f as an unevaluated fp32 pair (hi + lo, the
+          // FMA residual is exact), reduced by 2 pi in three FMAs (2 pi
+          // as hi + lo; k <= pos / 2 pi is small, so the products are
+          // exact) to [-pi, pi], where the SFU's __sincosf is accurate to
+          // ~4e-7 absolute: within a few fp32 ulps of the fp64 table of
+          // the CPU oracle, far below the bf16 rounding of the outputs,
+          // at two SFU ops per pair instead of a software sincos.
+          : fmt("    const float pf = static_cast<float>({0});\n"
+                "    const float ah = pf * {1}[c];\n"
+                "    const float al = fmaf(pf, {1}[c], -ah);\n"
+                "    const float k = rintf(ah * 0.159154943f);\n"
+                "    float r = fmaf(-k, 6.28318548f, ah);\n"
+                "    r = fmaf(k, 1.74845553e-07f, r) + al;\n"
+                "    float sf, cf;\n"
+                "    __sincosf(r, &sf, &cf);\n{2}",
+                Pos, Inv, Bwd ? "    sf = -sf;\n" : "");
   K.loop("{\n  const int c = Row::col(j, lane);\n" +
          fmt("  if (j + {0} < Row::kRegs && c < {1}) {{\n", Pair, HalfC) +
          Trig +

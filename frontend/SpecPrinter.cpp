@@ -197,19 +197,19 @@ static std::string mamba3Call(const Mamba3Spec &S, size_t Column) {
 }
 
 static std::string attentionCall(const AttentionSpec &A, size_t Column) {
-  return call("attention",
-              {{"heads", i(A.Heads)},
-               {"kv_heads", i(A.KVHeads)},
-               {"rope_base", d(A.RopeBase)},
-               {"rope_fraction", d(A.RopeFraction)},
-               {"qk_norm", b(A.QKNorm)},
-               {"rope_tables", A.RopeTables == RopeTableMode::Exact ? "exact"
-                               : A.RopeTables == RopeTableMode::Compiled
-                                   ? "compiled"
-                                   : "eager"},
-               {"q_gain", d(A.QGainInit)},
-               {"v_act", A.VAct == ValueActivation::None ? "none" : "silu"}},
-              Column);
+  return call(
+      "attention",
+      {{"heads", i(A.Heads)},
+       {"kv_heads", i(A.KVHeads)},
+       {"rope_base", d(A.RopeBase)},
+       {"rope_fraction", d(A.RopeFraction)},
+       {"qk_norm", b(A.QKNorm)},
+       {"rope_tables", A.RopeTables == RopeTableMode::Exact      ? "exact"
+                       : A.RopeTables == RopeTableMode::Compiled ? "compiled"
+                                                                 : "eager"},
+       {"q_gain", d(A.QGainInit)},
+       {"v_act", A.VAct == ValueActivation::None ? "none" : "silu"}},
+      Column);
 }
 
 static std::string mlpCall(const MlpSpec &M, size_t Column) {

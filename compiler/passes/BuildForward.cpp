@@ -106,8 +106,8 @@ Value *ForwardBuilder::attention(Value *H, const LayerParams &L,
   llvm::SmallVector<Attr, 3> Rope = {floatAttr("base", A.RopeBase),
                                      intAttr("dims", A.RopeDims)};
   if (A.RopeTables != RopeTableMode::Exact) // cpu::RopeTables values
-    Rope.push_back(intAttr("bf16_tables",
-                           A.RopeTables == RopeTableMode::Eager ? 1 : 2));
+    Rope.push_back(
+        intAttr("bf16_tables", A.RopeTables == RopeTableMode::Eager ? 1 : 2));
   Q = op(OpKind::Rope, {Q}, Q->type(), Rope);
   K = op(OpKind::Rope, {K}, K->type(), Rope);
   Q = op(OpKind::HeadGain, {Q, G->paramRef(L.QGain)}, Q->type());

@@ -60,8 +60,8 @@ template <typename T> void rope(Interpreter<T> &I, const Op &O, bool Bwd) {
   int64_t Dims = O.getInt("dims");
   std::vector<T> Cos(X.Shape[1] * Dims / 2), Sin(Cos.size());
   ropeTables<T>(X.Shape[1], Dims, O.getFloat("base"),
-                static_cast<RopeTables>(O.getInt("bf16_tables", 0)),
-                Cos.data(), Sin.data());
+                static_cast<RopeTables>(O.getInt("bf16_tables", 0)), Cos.data(),
+                Sin.data());
   auto Fn = Bwd ? ropeBackward<T> : ropeForward<T>;
   Fn(X.Shape[0], X.Shape[1], X.Shape[2], X.Shape[3], Dims, Cos.data(),
      Sin.data(), I.in(O.operand(0)), I.alloc(O.result()));

@@ -50,8 +50,8 @@ void ropeTables(int64_t Seq, int64_t RopeDims, double Base, RopeTables Mode,
       const bool Eager = Mode == RopeTables::Bf16Eager;
       for (int64_t P = 0; P < Seq; ++P) {
         const float Pos = static_cast<float>(P);
-        const float Angle = Eager ? roundToBf16(roundToBf16(Pos) * Inv)
-                                  : Pos * Inv;
+        const float Angle =
+            Eager ? roundToBf16(roundToBf16(Pos) * Inv) : Pos * Inv;
         Cos[P * Half + I] = static_cast<T>(roundToBf16(std::cos(Angle)));
         Sin[P * Half + I] = static_cast<T>(roundToBf16(std::sin(Angle)));
       }
@@ -122,8 +122,7 @@ void ropeBackward(int64_t Batch, int64_t Seq, int64_t Heads, int64_t HeadDim,
 }
 
 #define HYBC_INSTANTIATE_ROPE(T)                                               \
-  template void ropeTables<T>(int64_t, int64_t, double, RopeTables, T *,    \
-                              T *);       \
+  template void ropeTables<T>(int64_t, int64_t, double, RopeTables, T *, T *); \
   template void ropeForward<T>(int64_t, int64_t, int64_t, int64_t, int64_t,    \
                                const T *, const T *, const T *, T *);          \
   template void ropeBackward<T>(int64_t, int64_t, int64_t, int64_t, int64_t,   \

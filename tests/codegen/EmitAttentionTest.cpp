@@ -314,6 +314,7 @@ TEST(EmitAttention, KernelsCompileWithNvcc) {
   for (auto Shape : {std::vector<int64_t>{1, 77, 4, 2, 16},
                      std::vector<int64_t>{1, 77, 4, 2, 24},
                      std::vector<int64_t>{2, 1024, 8, 4, 64},
+                     std::vector<int64_t>{1, 200, 4, 2, 64}, // ragged tail
                      std::vector<int64_t>{1, 50, 3, 1, 128}}) {
     AttnGraph A(Shape[0], Shape[1], Shape[2], Shape[3], Shape[4]);
     std::vector<KernelSpec> Ks = emitBoth(A);

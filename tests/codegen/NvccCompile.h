@@ -4,8 +4,9 @@
 /// \file
 /// Test helper: writes every KernelSpec source to a temporary `.cu` file
 /// and compiles it to a CUBIN (sm_90a unless told otherwise) with
-/// `nvcc -cubin` (two processes at a time), without a GPU. nvcc is $HYBC_NVCC or /usr/local/cuda/bin/nvcc;
-/// tests GTEST_SKIP when it is missing.
+/// `nvcc -cubin` (two processes at a time), without a GPU. nvcc is
+/// $HYBC_NVCC or /usr/local/cuda/bin/nvcc; tests GTEST_SKIP when it is
+/// missing.
 ///
 /// Example:
 ///   if (nvccPath().empty()) GTEST_SKIP() << "no nvcc";
@@ -59,8 +60,8 @@ inline bool startNvcc(const std::string &Nvcc, const KernelSpec &K,
   if (llvm::sys::fs::createTemporaryFile("hybc-k3-" + K.Name, "log", Log))
     return false;
   J.Name = K.Name, J.Src = std::string(Src), J.Log = std::string(Log);
-  std::vector<llvm::StringRef> Args = {
-      Nvcc, ArchFlag, "-cubin", "-x", "cu", J.Src, "-o", "/dev/null"};
+  std::vector<llvm::StringRef> Args = {Nvcc, ArchFlag, "-cubin", "-x",
+                                       "cu", J.Src,    "-o",     "/dev/null"};
   llvm::Optional<llvm::StringRef> Redirects[] = {
       llvm::None, llvm::StringRef(J.Log), llvm::StringRef(J.Log)};
   J.PI = llvm::sys::ExecuteNoWait(Nvcc, Args, llvm::None, Redirects);

@@ -73,11 +73,12 @@ TEST(Model, RecurrenceSharesParamStorage) {
 }
 
 /// rope_tables marks both rope ops of every attention layer with
-/// bf16_tables = 1 (eager) or 2 (compiled) (their backward ops copy the
-/// attrs); exact tables leave the attr out.
+/// bf16_tables = 1 (eager) or 2 (compiled); exact tables leave the attr
+/// out. (Autodiff copies the attrs to rope_bwd; the hybrid_mini goldens
+/// check the generated backward kernels against the interpreter.)
 TEST(Model, RopeTablesReachTheRopeOps) {
-  for (RopeTableMode Mode : {RopeTableMode::Exact, RopeTableMode::Compiled,
-                             RopeTableMode::Eager}) {
+  for (RopeTableMode Mode :
+       {RopeTableMode::Exact, RopeTableMode::Compiled, RopeTableMode::Eager}) {
     Spec S = test::baselineSpec();
     S.Model.Blocks[0].Attn.RopeTables = Mode;
     auto M = build(S);
