@@ -114,10 +114,8 @@ void hybc::writeAttentionConstants(SourceWriter &W, const AttnDims &D,
          std::to_string(Threads) + ";");
   emitVerbatim(W, R"(
 [[maybe_unused]] static constexpr int kOc = kD / 8;
-__device__ __forceinline__ float ld(const float *P) { return *P; }
-__device__ __forceinline__ float ld(const hybc::bf16 *P) {
-  return hybc::toFloat(*P);
-}
+using hybc::ld; // fp32 / bf16 element load and store (prelude)
+using hybc::st;
 // 8 consecutive values (P 32-byte / 16-byte aligned).
 __device__ __forceinline__ void ld8(float (&X)[8], const float *P) {
   const float4 A = reinterpret_cast<const float4 *>(P)[0];
@@ -133,10 +131,6 @@ __device__ __forceinline__ void ld8(float (&X)[8], const hybc::bf16 *P) {
     X[2 * I] = __uint_as_float(W[I] << 16);
     X[2 * I + 1] = __uint_as_float(W[I] & 0xffff0000u);
   }
-}
-__device__ __forceinline__ void st(float *P, float X) { *P = X; }
-__device__ __forceinline__ void st(hybc::bf16 *P, float X) {
-  *P = hybc::toBf16(X);
 }
 __device__ __forceinline__ float negInf() { return __int_as_float(0xff800000); }
 __device__ __forceinline__ float max8(float V) {

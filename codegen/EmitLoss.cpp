@@ -10,7 +10,8 @@
 /// fp64 in row order. logits and dlogits are bf16 when StoragePrecision
 /// stores them so (kernel names get `_bf16io` / `_bf16i` / `_bf16o`); the
 /// softcap's tanh and the exponentials run on the SFU (__expf), accurate
-/// to ~1e-7 absolute, below the bf16 rounding of the logits. Example: `%90 = lm_loss(%88, %89) {softcap=30,
+/// to ~1e-7 absolute, below the bf16 rounding of the logits.
+/// Example: `%90 = lm_loss(%88, %89) {softcap=30,
 /// per_token=0}` at 4096 rows x 1024 gives `hybc_lm_loss_fwd_r4096_v1024_*`
 /// writing scratch `nll`, then `hybc_lm_loss_mean_fwd_r4096_*`.
 ///
@@ -61,8 +62,8 @@ void writeRowPrologue(llvm::raw_ostream &OS, const LossShape &S) {
      << "    const int v = k * kThreads + threadIdx.x;\n"
      << "    z[k] = 0.0f;\n"
      << "    if (v < kVocab) {\n"
-     << (S.Cap > 0 ? "      z[k] = softcap(lossLd(l + v));\n"
-                   : "      z[k] = lossLd(l + v);\n")
+     << (S.Cap > 0 ? "      z[k] = softcap(hybc::ld(l + v));\n"
+                   : "      z[k] = hybc::ld(l + v);\n")
      << "      mx = fmaxf(mx, z[k]);\n"
      << "    }\n"
      << "  }\n"
@@ -83,13 +84,7 @@ void writeConstants(llvm::raw_ostream &OS, const LossShape &S) {
   float InvCap = S.Cap > 0 ? 1.0f / static_cast<float>(S.Cap) : 0.0f;
   if (S.Cap > 0)
     OS << constFloatDecl("kCap", S.Cap) << "\n";
-  OS << constFloatDecl("kInvCap", InvCap) << "\n"
-     << "__device__ __forceinline__ float lossLd(const float *P) { return *P; }\n"
-     << "__device__ __forceinline__ float lossLd(const hybc::bf16 *P) {\n"
-     << "  return hybc::toFloat(*P);\n}\n"
-     << "__device__ __forceinline__ void lossSt(float *P, float X) { *P = X; }\n"
-     << "__device__ __forceinline__ void lossSt(hybc::bf16 *P, float X) {\n"
-     << "  *P = hybc::toBf16(X);\n}\n";
+  OS << constFloatDecl("kInvCap", InvCap) << "\n";
   // tanh(t) = 1 - 2 / (e^2t + 1) on the SFU (ex2, rcp): absolute error
   // ~1e-7, which is what the softmax sees (the logits are bf16 anyway).
   if (S.Cap > 0)
@@ -161,8 +156,8 @@ hybc::emitLossForward(const Op &O, const EmitContext &C) {
   writeRowPrologue(OS, S);
   OS << "  if (threadIdx.x == 0) {\n"
      << "    const int y = targets[row];\n"
-     << (S.Cap > 0 ? "    const float zy = softcap(lossLd(l + y));\n"
-                   : "    const float zy = lossLd(l + y);\n")
+     << (S.Cap > 0 ? "    const float zy = softcap(hybc::ld(l + y));\n"
+                   : "    const float zy = hybc::ld(l + y);\n")
      << "    nll[row] = (mx + logf(sum)) - zy;\n"
      << "  }\n}\n";
   const Op *Ops[] = {&O};
@@ -213,7 +208,7 @@ hybc::emitLossBackward(const Op &O, const EmitContext &C) {
      << "    float g = dz * (1.0f - th * th);\n"
      << "    if (v == y)\n"
      << "      g -= kScale * (1.0f - th * th);\n"
-     << "    lossSt(d + v, g);\n"
+     << "    hybc::st(d + v, g);\n"
      << "  }\n}\n";
   const Op *Ops[] = {&O};
   assembleKernel(

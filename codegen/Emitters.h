@@ -36,7 +36,6 @@
 
 namespace hybc {
 
-/// What every emitter may need beyond the op itself.
 /// Tile choices of the tensor-core attention kernels that replace the
 /// defaults (0 = keep it): forward warps (4 or 8; also the dQ pass's query
 /// tile of 16 per warp), forward key tile and backward inner step. Set from
@@ -46,6 +45,7 @@ struct AttnTileOverride {
   bool any() const { return FwdWarps || FwdBc || BwdStep; }
 };
 
+/// What every emitter may need beyond the op itself.
 struct EmitContext {
   std::string SpecPath; ///< The .hyb file, for kernel header comments.
   /// Values the lowering stores in bf16 (codegen/StoragePrecision.h); null

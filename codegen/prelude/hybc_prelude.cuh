@@ -43,6 +43,13 @@ __device__ __forceinline__ float roundBf16(float X) {
   return toFloat(toBf16(X));
 }
 
+/// One value of an fp32 or bf16 buffer as fp32, and back (bf16 rounded to
+/// nearest even): kernels whose buffers are either, by overload.
+__device__ __forceinline__ float ld(const float *P) { return *P; }
+__device__ __forceinline__ float ld(const bf16 *P) { return toFloat(*P); }
+__device__ __forceinline__ void st(float *P, float X) { *P = X; }
+__device__ __forceinline__ void st(bf16 *P, float X) { *P = toBf16(X); }
+
 //===-- Vector types ---------------------------------------------------------===//
 
 struct alignas(16) f4 {
