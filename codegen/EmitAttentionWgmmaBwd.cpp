@@ -26,6 +26,24 @@ namespace {
 
 /// Elementwise score code of both passes (inside namespace hybc_attn).
 const char kBwdHelpers[] = R"CU(
+// S = A Bᵀ and Dp = C Dᵀ over d (all K-major descriptors: dQ passes Q, K,
+// dO, V; dK/dV passes K, Q, V, dO), complete on return.
+__device__ __forceinline__ void scoreProducts(float (&S)[8][4],
+                                              float (&Dp)[8][4],
+                                              unsigned long long A,
+                                              unsigned long long B,
+                                              unsigned long long C,
+                                              unsigned long long D) {
+  wgFence();
+#pragma unroll
+  for (int Kc = 0; Kc < kKc; ++Kc) {
+    wgmma<0>(S, A + 2 * Kc, B + 2 * Kc, Kc);
+    wgmma<0>(Dp, C + 2 * Kc, D + 2 * Kc, Kc);
+  }
+  wgCommitWait();
+  pin(S);
+  pin(Dp);
+}
 // dS = P ∘ (dP − Dv) in Dp, P = exp2(S·scale·log2e − lse·log2e) (rows:
 // queries Qr, Qr + 8; columns: keys C0 + 8j, + 1); Mask: the causal mask.
 template <bool Mask>
@@ -118,15 +136,7 @@ for (int It = 0; It < kGroup * NSteps; ++It) {
   const unsigned long long QDesc = wgDesc(smemAddr(Qs)),
                            ODesc = wgDesc(smemAddr(Qs) + kTile);
   float S[kSn][4], Dp[kSn][4];
-  wgFence();
-#pragma unroll
-  for (int Kc = 0; Kc < kKc; ++Kc) {
-    wgmma<0>(S, KDesc + 2 * Kc, QDesc + 2 * Kc, Kc);
-    wgmma<0>(Dp, VDesc + 2 * Kc, ODesc + 2 * Kc, Kc);
-  }
-  wgCommitWait();
-  pin(S);
-  pin(Dp);
+  scoreProducts(S, Dp, KDesc, QDesc, VDesc, ODesc);
   if (Q0 < K0 + 64 || (kT % 64 != 0 && Q0 + 64 > kT))
     dkdvScores<true>(S, Dp, Q0, Kr, Cq, LseS, DvS);
   else
@@ -192,15 +202,7 @@ for (int K0 = 0, St = 0; K0 < KEnd; K0 += 64, St ^= 1) {
   const unsigned long long KDesc = wgDesc(smemAddr(Stages + St * kStage)),
                            VDesc = KDesc + kTile / 16;
   float S[kSn][4], Dp[kSn][4];
-  wgFence();
-#pragma unroll
-  for (int Kc = 0; Kc < kKc; ++Kc) {
-    wgmma<0>(S, QDesc + 2 * Kc, KDesc + 2 * Kc, Kc);
-    wgmma<0>(Dp, ODesc + 2 * Kc, VDesc + 2 * Kc, Kc);
-  }
-  wgCommitWait();
-  pin(S);
-  pin(Dp);
+  scoreProducts(S, Dp, QDesc, KDesc, ODesc, VDesc);
   if (K0 + 63 > WgFirst) // keys past some query of this warpgroup
     dqScores<true>(S, Dp, K0 + Cq, Qr, Ls, Dvr);
   else
